@@ -1,0 +1,169 @@
+//! The vendor's API: one module per resource, thin handlers over validation and the store.
+//!
+//! Also owns how a request body becomes Laravel's input array (JSON only; anything else is an
+//! empty input with a diagnostic) and Laravel's `expectsJson()`.
+
+pub mod users;
+
+use hyper::header::{self, HeaderMap};
+use serde_json::{Map, Value};
+
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::validation::{Failures, normalise::normalise};
+
+/// What a handler needs to know about the request besides its input.
+pub struct RequestContext<'a> {
+    /// The request headers.
+    pub headers: &'a HeaderMap,
+    /// The settings in force.
+    pub settings: &'a Settings,
+    /// What the mock noticed, for `X-Mock-Diagnostic`.
+    pub diagnostics: &'a mut Vec<String>,
+}
+
+impl RequestContext<'_> {
+    /// The error Laravel answers a failed validation with: the 422 envelope, or under
+    /// `strict_accept` a 302 back to the `Referer` when the client does not ask for JSON.
+    pub fn validation_error(&self, failures: Failures) -> ApiError {
+        if self.settings.strict_accept && !expects_json(self.headers) {
+            let location = self
+                .headers
+                .get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.is_empty())
+                .unwrap_or("/")
+                .to_owned();
+            return ApiError::Redirect { location };
+        }
+        let locale = self.settings.locale;
+        ApiError::Validation(failures.into_bag(locale).to_json(locale))
+    }
+}
+
+/// Laravel's `$request->expectsJson()`: an AJAX request accepting anything, or a first
+/// acceptable type naming JSON.
+pub fn expects_json(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let first = first_acceptable(accept);
+    let wants_json = first.contains("/json") || first.contains("+json");
+    let ajax = headers
+        .get("x-requested-with")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"XMLHttpRequest"));
+    let accepts_any = first.is_empty() || first == "*/*" || first == "*";
+    (ajax && accepts_any) || wants_json
+}
+
+/// The media type with the highest `q` (first one on ties), without parameters.
+fn first_acceptable(accept: &str) -> &str {
+    let mut best = ("", -1.0f32);
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or("").trim();
+        if media.is_empty() {
+            continue;
+        }
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q > best.1 {
+            best = (media, q);
+        }
+    }
+    best.0
+}
+
+/// Turns a request body into Laravel's normalised input: a JSON object, or an empty one for
+/// anything else (with a diagnostic saying what was wrong).
+pub fn parse_input(headers: &HeaderMap, body: &[u8], diagnostics: &mut Vec<String>) -> Value {
+    if !expects_json(headers) {
+        diagnostics.push(
+            "no Accept: application/json; the real API would answer a validation failure with a 302 redirect"
+                .into(),
+        );
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Value::Object(Map::new());
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !(essence.contains("/json") || essence.contains("+json")) {
+        let shown = if content_type.is_empty() {
+            "missing"
+        } else {
+            content_type
+        };
+        diagnostics.push(format!(
+            "Content-Type is {shown}, not application/json: the body was ignored"
+        ));
+        return Value::Object(Map::new());
+    }
+    let mut value = match serde_json::from_slice::<Value>(body) {
+        Ok(v) => v,
+        Err(e) => {
+            diagnostics.push(format!(
+                "body is not valid JSON: {e}; treated as empty input"
+            ));
+            return Value::Object(Map::new());
+        }
+    };
+    if !value.is_object() {
+        let kind = match value {
+            Value::Array(_) => "an array",
+            Value::String(_) => "a string",
+            Value::Number(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            Value::Null | Value::Object(_) => "null",
+        };
+        diagnostics.push(format!(
+            "JSON body is {kind}, not an object; treated as empty input"
+        ));
+        return Value::Object(Map::new());
+    }
+    normalise(&mut value);
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn expects_json_like_laravel() {
+        assert!(expects_json(&headers(&[("accept", "application/json")])));
+        assert!(expects_json(&headers(&[(
+            "accept",
+            "application/vnd.api+json"
+        )])));
+        assert!(expects_json(&headers(&[(
+            "accept",
+            "text/html;q=0.5, application/json"
+        )])));
+        assert!(expects_json(&headers(&[(
+            "x-requested-with",
+            "XMLHttpRequest"
+        )])));
+        assert!(!expects_json(&headers(&[])));
+        assert!(!expects_json(&headers(&[("accept", "*/*")])));
+        assert!(!expects_json(&headers(&[(
+            "accept",
+            "text/html, application/json"
+        )])));
+    }
+}

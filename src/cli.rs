@@ -1,0 +1,68 @@
+//! The command line: flags, environment fallbacks and defaults. No logic lives here.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_USERS};
+use crate::validation::Locale;
+
+/// A contract test double of the VMS Billing API.
+#[derive(Debug, Parser)]
+#[command(name = "vms-billing-mock", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without a subcommand the mock serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Serving options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate schema files (`*.schema.json`) and exit non-zero naming the first problem.
+    /// Without FILES, checks the schemas the mock would run with.
+    Check {
+        /// Files or folders to check.
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Flags of the server.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "VMS_MOCK_BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Port to listen on; 0 picks a free one (the real port is printed).
+    #[arg(long, env = "VMS_MOCK_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Write the real port to this file once listening (for CI).
+    #[arg(long, env = "VMS_MOCK_PORT_FILE")]
+    pub port_file: Option<PathBuf>,
+    /// Folder of `*.schema.json` files replacing the embedded schemas.
+    #[arg(long, env = "VMS_MOCK_SCHEMAS")]
+    pub schemas: Option<PathBuf>,
+    /// Validation message language: en or ru.
+    #[arg(long, env = "VMS_MOCK_LOCALE", default_value = "en")]
+    pub locale: Locale,
+    /// Largest request body accepted; larger ones get 413.
+    #[arg(long, env = "VMS_MOCK_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+    /// Freeze the clock at this RFC 3339 instant, e.g. 2023-05-02T10:18:50Z.
+    #[arg(long, env = "VMS_MOCK_CLOCK")]
+    pub clock: Option<String>,
+    /// The first user id.
+    #[arg(long, env = "VMS_MOCK_ID_START", default_value_t = 1)]
+    pub id_start: u64,
+    /// Answer validation failures with Laravel's 302 redirect when the client does not send
+    /// `Accept: application/json`.
+    #[arg(long, env = "VMS_MOCK_STRICT_ACCEPT")]
+    pub strict_accept: bool,
+    /// Most users one store holds (deleted ones count until a reset).
+    #[arg(long, env = "VMS_MOCK_MAX_USERS", default_value_t = DEFAULT_MAX_USERS)]
+    pub max_users: usize,
+}

@@ -1,0 +1,96 @@
+//! The accept loop: hyper 1.x HTTP/1.1 connections with keep-alive, watched by a graceful
+//! shutdown that drains in-flight requests within a bound.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::error::StartupError;
+use crate::service;
+use crate::state::AppState;
+
+/// How long shutdown waits for in-flight requests before closing what is left.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A bound, not yet serving, mock server.
+pub struct Server {
+    listener: TcpListener,
+    state: Arc<AppState>,
+}
+
+impl Server {
+    /// Binds `config.bind:config.port` (port 0 picks a free one).
+    ///
+    /// # Errors
+    /// [`StartupError::Bind`] when the address is taken or not allowed.
+    pub async fn bind(config: Config) -> Result<Self, StartupError> {
+        let addr = SocketAddr::new(config.bind, config.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        Ok(Self::from_listener(listener, config))
+    }
+
+    /// Serves on a listener the caller already bound.
+    pub fn from_listener(listener: TcpListener, config: Config) -> Self {
+        Server {
+            listener,
+            state: Arc::new(AppState::new(config)),
+        }
+    }
+
+    /// The address actually listened on.
+    ///
+    /// # Errors
+    /// Only if the OS cannot tell, which does not happen for a bound TCP socket.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests
+    /// finish (at most [`DRAIN_TIMEOUT`]) and returns.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let Server { listener, state } = self;
+        let graceful = GracefulShutdown::new();
+        let mut builder = http1::Builder::new();
+        builder.timer(TokioTimer::new()).keep_alive(true);
+        tokio::pin!(shutdown);
+        loop {
+            let stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off, keep serving.
+                        eprintln!("vms-billing-mock: accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let state = Arc::clone(&state);
+            let svc = service_fn(move |req| {
+                let state = Arc::clone(&state);
+                async move { Ok::<_, std::convert::Infallible>(service::handle(state, req).await) }
+            });
+            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                // A client that breaks off mid-request is not the mock's problem.
+                let _ = conn.await;
+            });
+        }
+        drop(listener);
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+    }
+}

@@ -1,0 +1,266 @@
+//! The in-memory user model: VMS users keyed by case-insensitive login.
+//!
+//! Every method locks inside and returns owned values, so no guard ever leaves this module
+//! (and none crosses an `.await`). The store is bounded by `max_users`; soft-deleted users
+//! count against the bound until a reset.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+
+use parking_lot::Mutex;
+
+use crate::clock::Timestamp;
+use crate::validation::write_json_str;
+
+/// One `billing_properties` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Property {
+    /// `type`, such as `phone`.
+    pub kind: Box<str>,
+    /// `value`.
+    pub value: Box<str>,
+}
+
+/// A VMS user as the mock keeps it. The password is kept only as a salted hash.
+#[derive(Clone, Debug)]
+pub struct User {
+    /// Assigned on insert, increasing, never reused.
+    pub id: u64,
+    /// As sent, after trimming.
+    pub login: Box<str>,
+    /// `type`.
+    pub kind: Box<str>,
+    /// `status`.
+    pub status: Box<str>,
+    /// `billing_properties`, in request order.
+    pub billing_properties: Box<[Property]>,
+    /// `billing_info` as compact JSON, for the admin view; never returned by the vendor API.
+    pub billing_info: Option<Box<str>>,
+    /// Salted hash of the password.
+    pub password_hash: u64,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// Soft-delete time.
+    pub deleted_at: Option<Timestamp>,
+}
+
+impl User {
+    /// The vendor's user object without its leading `{"id":N`: everything from `,"login"` on,
+    /// so it can be rendered before the id is known and outside the lock.
+    pub fn render_tail(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b",\"login\":");
+        write_json_str(out, &self.login);
+        out.extend_from_slice(b",\"name\":null,\"type\":");
+        write_json_str(out, &self.kind);
+        out.extend_from_slice(b",\"status\":");
+        write_json_str(out, &self.status);
+        let created = self.created_at.to_string();
+        let updated = self.updated_at.to_string();
+        out.extend_from_slice(b",\"created_at\":\"");
+        out.extend_from_slice(created.as_bytes());
+        out.extend_from_slice(b"\",\"updated_at\":\"");
+        out.extend_from_slice(updated.as_bytes());
+        match self.deleted_at {
+            Some(t) => {
+                out.extend_from_slice(b"\",\"deleted_at\":\"");
+                out.extend_from_slice(t.to_string().as_bytes());
+                out.extend_from_slice(b"\",");
+            }
+            None => out.extend_from_slice(b"\",\"deleted_at\":null,"),
+        }
+        out.extend_from_slice(b"\"can_update_password\":false,\"billing_properties\":[");
+        for (i, p) in self.billing_properties.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"type\":");
+            write_json_str(out, &p.kind);
+            out.extend_from_slice(b",\"value\":");
+            write_json_str(out, &p.value);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]}");
+    }
+
+    /// The vendor's user object, keys in the documented order.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256);
+        render_head(self.id, &mut out);
+        self.render_tail(&mut out);
+        out
+    }
+}
+
+/// `{"id":N`, the part of the user object that needs the id.
+pub fn render_head(id: u64, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(id.to_string().as_bytes());
+}
+
+/// Why an insert was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// An active user has this login (case-insensitively).
+    #[error("login already taken")]
+    LoginTaken,
+    /// The store holds `max_users` users.
+    #[error("store full ({0} users)")]
+    Full(usize),
+}
+
+/// The user store of one session.
+pub struct Store {
+    inner: Mutex<Users>,
+    salt: RandomState,
+    capacity: usize,
+}
+
+struct Users {
+    next_id: u64,
+    /// Every user ever created since the last reset, deleted ones included, in id order.
+    all: Vec<User>,
+    /// Lower-cased login of each active user to its index in `all`.
+    active: HashMap<Box<str>, usize>,
+}
+
+impl Store {
+    /// An empty store whose first id is `id_start`, holding at most `capacity` users.
+    pub fn new(id_start: u64, capacity: usize) -> Self {
+        Store {
+            inner: Mutex::new(Users {
+                next_id: id_start,
+                all: Vec::new(),
+                active: HashMap::new(),
+            }),
+            salt: RandomState::new(),
+            capacity,
+        }
+    }
+
+    /// The salted hash under which a password is remembered.
+    pub fn hash_password(&self, password: &str) -> u64 {
+        self.salt.hash_one(password)
+    }
+
+    /// Whether an active user has this login, compared case-insensitively.
+    pub fn login_taken(&self, login: &str) -> bool {
+        let key = login.to_lowercase();
+        self.inner.lock().active.contains_key(key.as_str())
+    }
+
+    /// Inserts a user, assigning the next id. Uniqueness is checked again under the lock,
+    /// so of two concurrent creates of one login exactly one succeeds.
+    ///
+    /// # Errors
+    /// [`StoreError::LoginTaken`] or [`StoreError::Full`]; no id is consumed then.
+    pub fn insert(&self, mut user: User) -> Result<u64, StoreError> {
+        let key: Box<str> = user.login.to_lowercase().into();
+        let mut users = self.inner.lock();
+        if users.active.contains_key(&key) {
+            return Err(StoreError::LoginTaken);
+        }
+        if users.all.len() >= self.capacity {
+            return Err(StoreError::Full(self.capacity));
+        }
+        let id = users.next_id;
+        users.next_id += 1;
+        user.id = id;
+        let index = users.all.len();
+        users.all.push(user);
+        users.active.insert(key, index);
+        Ok(id)
+    }
+
+    /// The active user with this login, if any.
+    pub fn get(&self, login: &str) -> Option<User> {
+        let key = login.to_lowercase();
+        let users = self.inner.lock();
+        users
+            .active
+            .get(key.as_str())
+            .map(|&i| users.all[i].clone())
+    }
+
+    /// Every active user, in id order.
+    pub fn list(&self) -> Vec<User> {
+        let users = self.inner.lock();
+        users
+            .all
+            .iter()
+            .filter(|u| u.deleted_at.is_none())
+            .cloned()
+            .collect()
+    }
+
+    /// How many users (active and deleted) the store holds.
+    pub fn len(&self) -> usize {
+        self.inner.lock().all.len()
+    }
+
+    /// Whether the store holds no user at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(login: &str) -> User {
+        User {
+            id: 0,
+            login: login.into(),
+            kind: "b2c".into(),
+            status: "active".into(),
+            billing_properties: Box::new([]),
+            billing_info: None,
+            password_hash: 0,
+            created_at: Timestamp(0),
+            updated_at: Timestamp(0),
+            deleted_at: None,
+        }
+    }
+
+    #[test]
+    fn ids_increase_and_refusals_consume_none() {
+        let store = Store::new(7, 10);
+        assert_eq!(store.insert(user("a@x")), Ok(7));
+        assert_eq!(store.insert(user("A@X")), Err(StoreError::LoginTaken));
+        assert_eq!(store.insert(user("b@x")), Ok(8));
+        assert!(store.login_taken("B@x"));
+        assert_eq!(store.get("A@x").map(|u| u.id), Some(7));
+    }
+
+    #[test]
+    fn capacity_is_enforced() {
+        let store = Store::new(1, 1);
+        assert_eq!(store.insert(user("a")), Ok(1));
+        assert_eq!(store.insert(user("b")), Err(StoreError::Full(1)));
+        assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn user_object_has_the_documented_key_order() {
+        let mut u = user("test@mail.com");
+        u.id = 1;
+        u.billing_properties = vec![Property {
+            kind: "phone".into(),
+            value: "+8\"0".into(),
+        }]
+        .into();
+        assert_eq!(
+            String::from_utf8(u.to_json()).unwrap(),
+            r#"{"id":1,"login":"test@mail.com","name":null,"type":"b2c","status":"active","created_at":"1970-01-01T00:00:00.000000Z","updated_at":"1970-01-01T00:00:00.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+8\"0"}]}"#
+        );
+    }
+
+    #[test]
+    fn password_hash_is_stable_within_a_store() {
+        let store = Store::new(1, 1);
+        assert_eq!(store.hash_password("x"), store.hash_password("x"));
+        assert_ne!(store.hash_password("x"), store.hash_password("y"));
+    }
+}

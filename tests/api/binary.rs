@@ -1,0 +1,209 @@
+//! The real binary: `--port 0` and the printed URL, the port file, SIGTERM, `check`.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use hyper::StatusCode;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::helpers::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_vms-billing-mock");
+
+struct Running {
+    child: Child,
+    url: String,
+    stdout: BufReader<tokio::process::ChildStdout>,
+}
+
+async fn launch(args: &[&str]) -> Running {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn the binary");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(30), stdout.read_line(&mut line))
+        .await
+        .expect("the binary prints its URL")
+        .expect("read stdout");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    Running { child, url, stdout }
+}
+
+impl Running {
+    fn addr(&self) -> std::net::SocketAddr {
+        self.url
+            .strip_prefix("http://")
+            .expect("http url")
+            .parse()
+            .expect("socket address")
+    }
+
+    /// SIGTERM, then the exit code and everything printed.
+    async fn terminate(mut self) -> (Option<i32>, String, String) {
+        let pid = self.child.id().expect("running").to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let code = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("exits after SIGTERM")
+            .expect("wait")
+            .code();
+        let mut out = String::new();
+        self.stdout.read_to_string(&mut out).await.expect("stdout");
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut err)
+            .await
+            .expect("stderr");
+        (code, out, err)
+    }
+}
+
+#[tokio::test]
+async fn binary_on_port_zero_prints_its_url_serves_the_vendor_example_and_exits_0_on_sigterm() {
+    let running = launch(&["--port", "0", "--clock", "2023-05-02T10:18:50Z"]).await;
+    assert!(
+        running.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        running.url
+    );
+    assert_ne!(running.addr().port(), 0);
+    let mut client = Client::connect(running.addr()).await;
+    let answer = client.post(USERS, &vendor_example()).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.text(), VENDOR_RESPONSE);
+    let mut failing = vendor_example();
+    failing["login"] = serde_json::json!(null);
+    assert_eq!(
+        client.post(USERS, &failing).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    drop(client);
+    let (code, out, err) = running.terminate().await;
+    assert_eq!(code, Some(0), "stderr: {err}");
+    // The password never reaches the mock's output.
+    assert!(
+        !out.contains("qweasdzxc") && !err.contains("qweasdzxc"),
+        "{out}{err}"
+    );
+}
+
+#[tokio::test]
+async fn environment_variables_configure_the_binary_and_the_port_file_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let port_file = dir.path().join("port");
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .env("VMS_MOCK_PORT", "0")
+        .env("VMS_MOCK_PORT_FILE", &port_file)
+        .env("VMS_MOCK_LOCALE", "ru")
+        .env("VMS_MOCK_ID_START", "500")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).await.unwrap();
+    let port: u16 = std::fs::read_to_string(&port_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(line.trim(), format!("listening on http://127.0.0.1:{port}"));
+    let mut client = Client::connect(([127, 0, 0, 1], port).into()).await;
+    assert_eq!(
+        client.post(USERS, &user("env@x.com")).await.json()["id"],
+        500
+    );
+    let answer = client
+        .post(
+            USERS,
+            &serde_json::json!({"login": "x", "password": "p", "type": "t"}),
+        )
+        .await;
+    assert_eq!(answer.json()["message"], "Поле status обязательно.");
+    child.start_kill().unwrap();
+}
+
+async fn run_to_end(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .output()
+        .await
+        .expect("run");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn bad_flags_exit_non_zero_with_a_message() {
+    let (code, _, err) = run_to_end(&["--clock", "yesterday"]).await;
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err.trim(),
+        "error: --clock: invalid instant \"yesterday\": expected RFC 3339 such as 2023-05-02T10:18:50Z (too short)"
+    );
+    let (code, _, err) = run_to_end(&["--locale", "de"]).await;
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("unknown locale \"de\", expected one of en, ru"),
+        "{err}"
+    );
+    let (code, _, err) = run_to_end(&["--schemas", "/nonexistent/schemas"]).await;
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err.trim(),
+        "error: /nonexistent/schemas: No such file or directory (os error 2)"
+    );
+}
+
+#[tokio::test]
+async fn check_accepts_the_shipped_schemas_and_names_the_broken_file() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas");
+    let (code, out, err) = run_to_end(&["check", shipped]).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, format!("ok: {shipped}/user-create.schema.json\n"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("user-create.schema.json");
+    std::fs::write(
+        &bad,
+        r#"{"type": "object", "properties": {"login": {"type": "strin"}}}"#,
+    )
+    .unwrap();
+    let (code, _, err) = run_to_end(&["check", bad.to_str().unwrap()]).await;
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with(&format!(
+            "error: {}: invalid JSON Schema at /properties/login/type: ",
+            bad.display()
+        )),
+        "{err}"
+    );
+    let (code, out, _) = run_to_end(&["check"]).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(out, "ok: the configured schemas compile\n");
+}

@@ -1,0 +1,335 @@
+//! Everything outside validation: routing, body limits, bodies that are not JSON objects,
+//! the Accept header, and inputs that must never make the mock fail.
+
+use hyper::{Method, StatusCode};
+use serde_json::json;
+use vms_billing_mock::Locale;
+
+use crate::helpers::*;
+
+const REQUIRED_4: &str = r#"{"message":"The login field is required. (and 3 more errors)","errors":{"login":["The login field is required."],"password":["The password field is required."],"type":["The type field is required."],"status":["The status field is required."]}}"#;
+
+#[tokio::test]
+async fn unknown_route_is_404_with_laravel_message() {
+    let server = TestServer::start().await;
+    let answer = server.send(Method::GET, "/api/v1/foo", &[], "").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        answer.text(),
+        r#"{"message":"The route api/v1/foo could not be found."}"#
+    );
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    let answer = server
+        .send(
+            Method::POST,
+            "/api/v1/billing/user/manage/nope/?x=1",
+            JSON_HEADERS,
+            "{}",
+        )
+        .await;
+    assert_eq!(
+        answer.text(),
+        r#"{"message":"The route api/v1/billing/user/manage/nope could not be found."}"#
+    );
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_with_allow_header() {
+    let server = TestServer::start().await;
+    for method in [Method::GET, Method::PUT, Method::HEAD] {
+        let answer = server.send(method.clone(), USERS, JSON_HEADERS, "").await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(answer.header("allow"), Some("POST"));
+        if method != Method::HEAD {
+            assert_eq!(
+                answer.text(),
+                format!(
+                    "{{\"message\":\"The {method} method is not supported for route api/v1/billing/user/manage. Supported methods: POST.\"}}"
+                )
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn options_lists_the_methods_like_laravel() {
+    let server = TestServer::start().await;
+    let answer = server.send(Method::OPTIONS, USERS, &[], "").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header("allow"), Some("POST"));
+    assert_eq!(answer.text(), "");
+}
+
+#[tokio::test]
+async fn trailing_slash_and_query_string_reach_the_route() {
+    let server = TestServer::start().await;
+    let answer = server
+        .post("/api/v1/billing/user/manage/?debug=1", &user("slash@x.com"))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+}
+
+#[tokio::test]
+async fn body_over_the_limit_is_413_and_the_connection_survives() {
+    let server = TestServer::with(|c| c.max_body_bytes = 1024).await;
+    let mut client = server.connect().await;
+    let big = json!({"login": "x".repeat(2000)}).to_string();
+    let answer = client.send(Method::POST, USERS, JSON_HEADERS, big).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(answer.text(), r#"{"message":"Payload Too Large"}"#);
+    assert_eq!(
+        answer.header("x-mock-diagnostic"),
+        Some("body is over --max-body-bytes (1024)")
+    );
+    assert_eq!(answer.header("connection"), None);
+    // Same connection, next request.
+    let answer = client.post(USERS, &user("after@x.com")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+}
+
+#[tokio::test]
+async fn default_limit_is_one_mebibyte() {
+    let server = TestServer::start().await;
+    let mut client = server.connect().await;
+    let mut body = user("big@x.com");
+    body["billing_info"] = json!({"pad": "p".repeat((1 << 20) - 200)});
+    let answer = client.post(USERS, &body).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "{}",
+        &answer.text()[..100.min(answer.text().len())]
+    );
+    body["billing_info"] = json!({"pad": "p".repeat(1 << 20)});
+    body["login"] = json!("big2@x.com");
+    assert_eq!(
+        client.post(USERS, &body).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        client.post(USERS, &user("big3@x.com")).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_is_empty_input_with_a_diagnostic_naming_line_and_column() {
+    let server = TestServer::start().await;
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            JSON_HEADERS,
+            "{\n  \"login\": \"a\",\n  oops\n}",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.text(), REQUIRED_4);
+    assert_eq!(
+        answer.header("x-mock-diagnostic"),
+        Some(
+            "body is not valid JSON: key must be a string at line 3 column 3; treated as empty input"
+        )
+    );
+}
+
+#[tokio::test]
+async fn non_object_json_is_empty_input() {
+    let server = TestServer::start().await;
+    for (body, kind) in [
+        ("[1,2]", "an array"),
+        ("\"x\"", "a string"),
+        ("5", "a number"),
+        ("null", "null"),
+        ("true", "a boolean"),
+    ] {
+        let answer = server.send(Method::POST, USERS, JSON_HEADERS, body).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(answer.text(), REQUIRED_4);
+        assert_eq!(
+            answer.header("x-mock-diagnostic"),
+            Some(format!("JSON body is {kind}, not an object; treated as empty input").as_str())
+        );
+    }
+}
+
+#[tokio::test]
+async fn non_json_content_type_is_empty_input() {
+    let server = TestServer::start().await;
+    let body = user("form@x.com").to_string();
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            &[
+                ("content-type", "text/plain"),
+                ("accept", "application/json"),
+            ],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(answer.text(), REQUIRED_4);
+    assert_eq!(
+        answer.header("x-mock-diagnostic"),
+        Some("Content-Type is text/plain, not application/json: the body was ignored")
+    );
+    let answer = server
+        .send(Method::POST, USERS, &[("accept", "application/json")], body)
+        .await;
+    assert_eq!(
+        answer.header("x-mock-diagnostic"),
+        Some("Content-Type is missing, not application/json: the body was ignored")
+    );
+    // A charset parameter or a +json type is still JSON.
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            &[
+                ("content-type", "application/json; charset=utf-8"),
+                ("accept", "application/json"),
+            ],
+            user("cs@x.com").to_string(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn missing_accept_is_served_with_a_warning_by_default() {
+    let server = TestServer::start().await;
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            &[("content-type", "application/json")],
+            user("na@x.com").to_string(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.header("x-mock-diagnostic"),
+        Some(
+            "no Accept: application/json; the real API would answer a validation failure with a 302 redirect"
+        )
+    );
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            &[("content-type", "application/json")],
+            "{}",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.text(), REQUIRED_4);
+}
+
+#[tokio::test]
+async fn strict_accept_redirects_validation_failures_like_laravel() {
+    let server = TestServer::with(|c| c.settings.strict_accept = true).await;
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            &[
+                ("content-type", "application/json"),
+                ("referer", "https://billing.example/form"),
+            ],
+            "{}",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FOUND);
+    assert_eq!(
+        answer.header("location"),
+        Some("https://billing.example/form")
+    );
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        answer
+            .text()
+            .contains("Redirecting to <a href=\"https://billing.example/form\">")
+    );
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            &[("content-type", "application/json")],
+            "{}",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FOUND);
+    assert_eq!(answer.header("location"), Some("/"));
+    // Asking for JSON, or an AJAX request, still gets the 422.
+    let answer = server.send(Method::POST, USERS, JSON_HEADERS, "{}").await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            &[
+                ("content-type", "application/json"),
+                ("x-requested-with", "XMLHttpRequest"),
+            ],
+            "{}",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Success is not affected.
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            &[("content-type", "application/json")],
+            user("ok@x.com").to_string(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn hostile_inputs_never_cause_a_server_error() {
+    let server = TestServer::with(|c| c.settings.locale = Locale::En).await;
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let deep_obj = format!(
+        "{{\"login\":{}1{}}}",
+        "{\"a\":".repeat(120),
+        "}".repeat(120)
+    );
+    let many = json!({"billing_properties": vec![json!(1); 20_000]}).to_string();
+    let bodies: Vec<(Vec<u8>, StatusCode)> = vec![
+        (deep.into_bytes(), StatusCode::UNPROCESSABLE_ENTITY),
+        (deep_obj.into_bytes(), StatusCode::UNPROCESSABLE_ENTITY),
+        (many.into_bytes(), StatusCode::UNPROCESSABLE_ENTITY),
+        (vec![0xff, 0xfe, 0x00, 0x7b], StatusCode::UNPROCESSABLE_ENTITY),
+        (b"{\"login\": \"\xff\"}".to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        (b"{\"login\": 1e999999}".to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        (b"{\"login\": \"\\ud800\"}".to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        (b"\xEF\xBB\xBF{}".to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        // Duplicate keys: the last one wins, as in PHP's json_decode.
+        (b"{\"login\":\"a\",\"login\":\"dup@x.com\",\"password\":\"p\",\"type\":\"t\",\"status\":\"s\"}".to_vec(), StatusCode::OK),
+    ];
+    let mut client = server.connect().await;
+    for (body, expected) in bodies {
+        let answer = client.send(Method::POST, USERS, JSON_HEADERS, body).await;
+        let text = answer.text();
+        assert_eq!(answer.status, expected, "{}", &text[..text.len().min(200)]);
+        if expected == StatusCode::OK {
+            assert_eq!(answer.json()["login"], "dup@x.com");
+        }
+    }
+    let health = client.send(Method::GET, "/__admin/health", &[], "").await;
+    assert_eq!(health.text(), r#"{"status":"ok"}"#);
+}
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let server = TestServer::start().await;
+    let answer = server.send(Method::GET, "/__admin/health", &[], "").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.text(), r#"{"status":"ok"}"#);
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+}
