@@ -1,4 +1,4 @@
-//! `vms-billing-mock check [FILES...]`: validate schema files without serving.
+//! `vms-billing-mock check [FILES...]`: validate schema and scenario files without serving.
 //!
 //! Every file is checked and reported (`ok: PATH` on stdout, `error: PATH: problem` on
 //! stderr); the exit code is non-zero when any file is broken.
@@ -8,15 +8,19 @@ use std::process::ExitCode;
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
-use crate::validation::{check_schema_document, read_schema_file};
+use crate::scenario;
+use crate::validation::{Schemas, check_schema_document, read_schema_file};
 
 /// Checks `files` (folders are walked for `*.json`), or with no files the schemas the server
 /// would start with. Returns the process exit code.
 pub fn run(files: &[PathBuf], serve: &ServeArgs) -> ExitCode {
     if files.is_empty() {
         return match Config::from_args(serve) {
-            Ok(_) => {
-                println!("ok: the configured schemas compile");
+            Ok(config) => {
+                println!(
+                    "ok: the configured schemas compile and scenarios load ({})",
+                    config.scenario_names().join(", ")
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -25,9 +29,22 @@ pub fn run(files: &[PathBuf], serve: &ServeArgs) -> ExitCode {
             }
         };
     }
+    // Scenarios are checked against the schemas the server would use (their seed users are
+    // validated), so `--schemas` matters here too.
+    let schemas = match &serve.schemas {
+        Some(dir) => Schemas::load_dir(dir),
+        None => Schemas::embedded(),
+    };
+    let schemas = match schemas {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut failed = false;
     for path in expand(files) {
-        match check_file(&path) {
+        match check_file(&path, &schemas) {
             Ok(()) => println!("ok: {}", path.display()),
             Err(message) => {
                 eprintln!("error: {message}");
@@ -46,7 +63,7 @@ pub fn run(files: &[PathBuf], serve: &ServeArgs) -> ExitCode {
 ///
 /// # Errors
 /// The file, the place and the problem, as one line.
-pub fn check_file(path: &Path) -> Result<(), String> {
+pub fn check_file(path: &Path, schemas: &Schemas) -> Result<(), String> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -55,10 +72,9 @@ pub fn check_file(path: &Path) -> Result<(), String> {
         let document = read_schema_file(path).map_err(|e| e.to_string())?;
         return check_schema_document(path, document).map_err(|e| e.to_string());
     }
-    Err(format!(
-        "{}: not a schema file: expected a name ending in .schema.json",
-        path.display()
-    ))
+    scenario::load_file(path, schemas)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn expand(files: &[PathBuf]) -> Vec<PathBuf> {

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_USERS};
+use crate::config::{
+    DEFAULT_JOURNAL_CAPACITY, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_USERS,
+};
 use crate::validation::Locale;
 
 /// A contract test double of the VMS Billing API.
@@ -23,8 +25,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate schema files (`*.schema.json`) and exit non-zero naming the first problem.
-    /// Without FILES, checks the schemas the mock would run with.
+    /// Validate schema files (`*.schema.json`) and scenario files (other `*.json`), and exit
+    /// non-zero naming each problem. Without FILES, checks what the mock would start with.
     Check {
         /// Files or folders to check.
         files: Vec<PathBuf>,
@@ -65,4 +67,19 @@ pub struct ServeArgs {
     /// Most users one store holds (deleted ones count until a reset).
     #[arg(long, env = "VMS_MOCK_MAX_USERS", default_value_t = DEFAULT_MAX_USERS)]
     pub max_users: usize,
+    /// Load this scenario file and make it active.
+    #[arg(long, env = "VMS_MOCK_SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// Load every `*.json` scenario in this folder.
+    #[arg(long, env = "VMS_MOCK_SCENARIOS")]
+    pub scenarios: Option<PathBuf>,
+    /// The scenario to activate at start (default: the --scenario file, else `default`).
+    #[arg(long, env = "VMS_MOCK_ACTIVE")]
+    pub active: Option<String>,
+    /// Most entries each session's request journal keeps.
+    #[arg(long, env = "VMS_MOCK_JOURNAL_CAPACITY", default_value_t = DEFAULT_JOURNAL_CAPACITY)]
+    pub journal_capacity: usize,
+    /// Most sessions (X-Mock-Session) besides `default`; the least recently used is evicted.
+    #[arg(long, env = "VMS_MOCK_MAX_SESSIONS", default_value_t = DEFAULT_MAX_SESSIONS)]
+    pub max_sessions: usize,
 }

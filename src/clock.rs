@@ -141,6 +141,16 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// The machine's current UTC time with milliseconds, `2026-11-27T05:10:00.123Z`, for the
+/// request journal (which records when a request really arrived, whatever the mock's clock).
+pub fn wall_time_millis() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = Timestamp(now.as_secs() as i64).to_string();
+    format!("{}.{:03}Z", &secs[..19], now.subsec_millis())
+}
+
 fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
@@ -221,6 +231,13 @@ mod tests {
                     .starts_with(&format!("invalid instant {bad:?}"))
             );
         }
+    }
+
+    #[test]
+    fn wall_time_has_milliseconds() {
+        let t = wall_time_millis();
+        assert_eq!(t.len(), 24, "{t}");
+        assert!(t.ends_with('Z') && t.as_bytes()[19] == b'.', "{t}");
     }
 
     #[test]

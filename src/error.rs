@@ -123,6 +123,9 @@ pub enum StartupError {
     /// A schema file is unusable.
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// A scenario file is unusable.
+    #[error(transparent)]
+    Scenario(#[from] crate::scenario::ScenarioError),
     /// `--clock` is not an RFC 3339 instant.
     #[error("--clock: {0}")]
     Clock(#[from] ParseTimestampError),

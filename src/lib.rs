@@ -6,8 +6,13 @@
 //! cli            clap flags with VMS_MOCK_* fallbacks
 //! config         validated Config; schemas compiled eagerly
 //! server         accept loop, hyper http1 connections, graceful shutdown
-//! service        per request: body (413) -> route (404/405) -> handler -> response
+//! service        per request: session -> body (413) -> rules -> route (404/405) -> handler
+//!                -> journal -> delay -> response or fault
 //! router         (method, path) -> Route
+//! session        X-Mock-Session -> isolated state (scenario, users, counters, journal)
+//! scenario       scenario files, rule matching and counters
+//! journal        bounded request log, passwords redacted
+//! connection     per-connection fault injection (reset, close)
 //! api            vendor handlers; JSON input and Laravel's expectsJson()
 //! admin          /__admin
 //! validation     schemas -> Laravel failures; normalisation; messages
@@ -27,11 +32,15 @@ pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod connection;
 pub mod error;
+pub mod journal;
 pub mod reply;
 pub mod router;
+pub mod scenario;
 pub mod server;
 pub mod service;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod validation;

@@ -15,8 +15,41 @@ pub enum Route {
         /// The methods served on that path.
         allowed: &'static [Method],
     },
+    /// The mock's control surface.
+    Admin(AdminRoute),
+}
+
+/// The `/__admin` endpoints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdminRoute {
     /// `GET /__admin/health`.
-    AdminHealth,
+    Health,
+    /// `GET /__admin/users`.
+    ListUsers,
+    /// `POST /__admin/users`.
+    CreateUser,
+    /// `GET /__admin/users/{login}`.
+    GetUser(String),
+    /// `DELETE /__admin/users/{login}`.
+    DeleteUser(String),
+    /// `POST /__admin/reset`.
+    Reset,
+    /// `GET /__admin/scenarios`.
+    ListScenarios,
+    /// `GET /__admin/scenario`.
+    GetScenario,
+    /// `PUT /__admin/scenario`.
+    PutScenario,
+    /// `POST /__admin/scenarios/{name}/activate`.
+    ActivateScenario(String),
+    /// `GET /__admin/requests`.
+    ListRequests,
+    /// `DELETE /__admin/requests`.
+    ClearRequests,
+    /// `POST /__admin/requests/count`.
+    CountRequests,
+    /// `GET /__admin/requests/unmatched`.
+    UnmatchedRequests,
 }
 
 /// Why no route serves a request.
@@ -45,7 +78,7 @@ const USER_MANAGE_METHODS: &[Method] = &[Method::POST];
 /// known path and an unserved method.
 pub fn route(method: &Method, path: &str) -> Result<Route, RouteError> {
     let path = trim_path(path);
-    if path == ADMIN_PREFIX || path.starts_with("/__admin/") {
+    if is_admin(path) {
         return admin_route(method, &path[ADMIN_PREFIX.len()..]);
     }
     let allowed = match path {
@@ -62,15 +95,90 @@ pub fn route(method: &Method, path: &str) -> Result<Route, RouteError> {
 }
 
 fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
-    match rest {
-        "/health" => match *method {
-            Method::GET => Ok(Route::AdminHealth),
-            _ => Err(RouteError::MethodNotAllowed {
-                allowed: &[Method::GET],
-            }),
-        },
-        _ => Err(RouteError::NotFound),
+    use AdminRoute as A;
+    const GET: &[Method] = &[Method::GET];
+    const POST: &[Method] = &[Method::POST];
+    const GET_POST: &[Method] = &[Method::GET, Method::POST];
+    const GET_PUT: &[Method] = &[Method::GET, Method::PUT];
+    const GET_DELETE: &[Method] = &[Method::GET, Method::DELETE];
+    let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+    let m = method.clone();
+    let (found, allowed) = match segments.as_slice() {
+        ["health"] => ((m == Method::GET).then_some(A::Health), GET),
+        ["users"] => (
+            match m {
+                Method::GET => Some(A::ListUsers),
+                Method::POST => Some(A::CreateUser),
+                _ => None,
+            },
+            GET_POST,
+        ),
+        ["users", login] => {
+            let login = percent_decode(login).ok_or(RouteError::NotFound)?;
+            (
+                match m {
+                    Method::GET => Some(A::GetUser(login)),
+                    Method::DELETE => Some(A::DeleteUser(login)),
+                    _ => None,
+                },
+                GET_DELETE,
+            )
+        }
+        ["reset"] => ((m == Method::POST).then_some(A::Reset), POST),
+        ["scenarios"] => ((m == Method::GET).then_some(A::ListScenarios), GET),
+        ["scenario"] => (
+            match m {
+                Method::GET => Some(A::GetScenario),
+                Method::PUT => Some(A::PutScenario),
+                _ => None,
+            },
+            GET_PUT,
+        ),
+        ["scenarios", name, "activate"] => {
+            let name = percent_decode(name).ok_or(RouteError::NotFound)?;
+            (
+                (m == Method::POST).then_some(A::ActivateScenario(name)),
+                POST,
+            )
+        }
+        ["requests"] => (
+            match m {
+                Method::GET => Some(A::ListRequests),
+                Method::DELETE => Some(A::ClearRequests),
+                _ => None,
+            },
+            GET_DELETE,
+        ),
+        ["requests", "count"] => ((m == Method::POST).then_some(A::CountRequests), POST),
+        ["requests", "unmatched"] => ((m == Method::GET).then_some(A::UnmatchedRequests), GET),
+        _ => return Err(RouteError::NotFound),
+    };
+    found
+        .map(Route::Admin)
+        .ok_or(RouteError::MethodNotAllowed { allowed })
+}
+
+/// Decodes `%XX` escapes of a path segment; `None` for a bad escape or invalid UTF-8.
+pub fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
     }
+    String::from_utf8(out).ok()
+}
+
+/// Whether a path belongs to the mock's control surface.
+pub fn is_admin(path: &str) -> bool {
+    path == ADMIN_PREFIX || path.starts_with("/__admin/")
 }
 
 /// The path without a trailing slash (but `/` stays `/`).
@@ -119,6 +227,30 @@ mod tests {
             Err(RouteError::NotFound)
         );
         assert_eq!(route(&Method::GET, "/__adminx"), Err(RouteError::NotFound));
+    }
+
+    #[test]
+    fn admin_routes_decode_their_segments() {
+        assert_eq!(
+            route(&Method::GET, "/__admin/users/a%40b.com"),
+            Ok(Route::Admin(AdminRoute::GetUser("a@b.com".into())))
+        );
+        assert_eq!(
+            route(&Method::GET, "/__admin/users/%zz"),
+            Err(RouteError::NotFound)
+        );
+        assert_eq!(
+            route(&Method::PATCH, "/__admin/scenario"),
+            Err(RouteError::MethodNotAllowed {
+                allowed: &[Method::GET, Method::PUT]
+            })
+        );
+        assert_eq!(
+            route(&Method::POST, "/__admin/scenarios/slow-backend/activate"),
+            Ok(Route::Admin(AdminRoute::ActivateScenario(
+                "slow-backend".into()
+            )))
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::connection::{ConnControl, FaultIo};
 use crate::error::StartupError;
 use crate::service;
 use crate::state::AppState;
@@ -25,6 +26,7 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Server {
     listener: TcpListener,
     state: Arc<AppState>,
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -42,9 +44,11 @@ impl Server {
 
     /// Serves on a listener the caller already bound.
     pub fn from_listener(listener: TcpListener, config: Config) -> Self {
+        let (stopping, stop_rx) = tokio::sync::watch::channel(false);
         Server {
             listener,
-            state: Arc::new(AppState::new(config)),
+            state: Arc::new(AppState::new(config, stop_rx)),
+            stopping,
         }
     }
 
@@ -59,7 +63,11 @@ impl Server {
     /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests
     /// finish (at most [`DRAIN_TIMEOUT`]) and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        let Server { listener, state } = self;
+        let Server {
+            listener,
+            state,
+            stopping,
+        } = self;
         let graceful = GracefulShutdown::new();
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new()).keep_alive(true);
@@ -79,18 +87,29 @@ impl Server {
             };
             let _ = stream.set_nodelay(true);
             let state = Arc::clone(&state);
+            let control = Arc::new(ConnControl::default());
+            let svc_control = Arc::clone(&control);
             let svc = service_fn(move |req| {
                 let state = Arc::clone(&state);
-                async move { Ok::<_, std::convert::Infallible>(service::handle(state, req).await) }
+                let control = Arc::clone(&svc_control);
+                async move {
+                    Ok::<_, std::convert::Infallible>(service::handle(state, control, req).await)
+                }
             });
-            let conn = builder.serve_connection(TokioIo::new(stream), svc);
-            let conn = graceful.watch(conn);
+            let io = TokioIo::new(FaultIo::new(stream, Arc::clone(&control)));
+            let conn = graceful.watch(builder.serve_connection(io, svc));
             tokio::spawn(async move {
-                // A client that breaks off mid-request is not the mock's problem.
-                let _ = conn.await;
+                tokio::select! {
+                    // A client that breaks off mid-request is not the mock's problem.
+                    _ = conn => {}
+                    // A scripted fault: dropping the connection closes (or resets) it unanswered.
+                    () = control.killed() => {}
+                }
             });
         }
         drop(listener);
+        // Held requests (timeout faults, delays) stop waiting now.
+        let _ = stopping.send(true);
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
     }
 }

@@ -1,58 +1,189 @@
-//! The request pipeline: read the body within its bound, route, dispatch to a handler, and
-//! turn the outcome into a response. Never fails: every outcome is a response.
+//! The request pipeline. Never fails: every outcome is a response (or, for a scripted fault,
+//! a deliberately dropped connection).
+//!
+//! ```text
+//! session (X-Mock-Session) -> body within its bound (413) -> /__admin? -> admin
+//!   -> scenario rules (first match answers) -> else route (404/405) -> handler
+//!   -> journal entry (password redacted) -> delay (no lock held) -> response or fault
+//! ```
 
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderValue};
+use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
+use serde_json::Value;
 
-use crate::admin;
-use crate::api::{self, RequestContext};
+use crate::admin::{self, AdminError};
+use crate::api::{self, Decoded, RequestContext};
+use crate::clock::wall_time_millis;
+use crate::connection::ConnControl;
 use crate::error::ApiError;
+use crate::journal::{self, Entry, MAX_RECORDED_BODY};
 use crate::reply::{Body, Reply, header_value};
 use crate::router::{self, Route, RouteError, laravel_path};
+use crate::scenario::matching::{Decision, RequestView};
+use crate::scenario::{Action, Fault};
+use crate::session::{Runtime, SESSION_HEADER, Session};
 use crate::state::AppState;
 
 /// How much of an oversized body is read and thrown away so the connection stays usable;
 /// past this the connection is closed after the 413.
 const DRAIN_LIMIT: usize = 64 << 20;
 
-/// Serves one request.
-pub async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Body> {
-    let (parts, body) = req.into_parts();
-    let mut diagnostics = Vec::new();
-    let reply = match read_body(&parts, body, state.config.max_body_bytes).await {
-        Ok(bytes) => dispatch(&state, &parts, &bytes, &mut diagnostics),
-        Err(BodyError::TooLarge { drained }) => {
-            diagnostics.push(format!(
-                "body is over --max-body-bytes ({})",
-                state.config.max_body_bytes
-            ));
-            let reply = ApiError::PayloadTooLarge.into_reply();
-            if drained {
-                reply
-            } else {
-                reply.header(header::CONNECTION, HeaderValue::from_static("close"))
-            }
-        }
-        Err(BodyError::Broken) => Reply::message(StatusCode::BAD_REQUEST, "Bad Request")
-            .header(header::CONNECTION, HeaderValue::from_static("close")),
-    };
-    reply.into_response(&diagnostics)
+/// `X-Mock-Rule`: which scenario rule answered.
+pub const RULE_HEADER: HeaderName = HeaderName::from_static("x-mock-rule");
+
+/// The body a `malformed_json` fault cuts in half: the vendor's documented user object.
+const MALFORMED_SOURCE: &str = r#"{"id":1,"login":"test@mail.com","name":null,"type":"type_value","status":"active","created_at":"2023-05-02T10:18:50.000000Z","updated_at":"2023-05-02T10:18:50.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+80283289362"}]}"#;
+
+enum Outcome {
+    Reply(Reply),
+    Fault(Fault),
 }
 
-fn dispatch(state: &AppState, parts: &Parts, body: &[u8], diagnostics: &mut Vec<String>) -> Reply {
+/// Serves one request.
+pub async fn handle(
+    state: Arc<AppState>,
+    conn: Arc<ConnControl>,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let session_id = parts
+        .headers
+        .get(SESSION_HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{fffd}"));
+    let session = match state.sessions.get(session_id) {
+        Ok(session) => session,
+        Err(e) => {
+            return AdminError::BadRequest(e.to_string())
+                .into_reply()
+                .into_response(&[]);
+        }
+    };
+    let bytes = match read_body(&parts, body, state.config.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(e) => return body_error(&state, &session, &parts, e),
+    };
+    if router::is_admin(parts.uri.path()) {
+        let reply = match router::route(&parts.method, parts.uri.path()) {
+            Ok(Route::Admin(route)) => admin::handle(&state, &session, route, &parts, &bytes),
+            Ok(_) | Err(RouteError::NotFound) => AdminError::NoEndpoint {
+                method: parts.method.clone(),
+                path: parts.uri.path().to_owned(),
+            }
+            .into_reply(),
+            Err(RouteError::MethodNotAllowed { allowed }) => AdminError::MethodNotAllowed {
+                method: parts.method.clone(),
+                path: parts.uri.path().to_owned(),
+                allowed,
+            }
+            .into_reply(),
+        };
+        return reply.into_response(&[]);
+    }
+
+    let runtime = session.runtime();
+    let decoded = Decoded::from_bytes(&bytes);
+    let decision = if runtime.rules.has_rules() {
+        runtime.rules.evaluate(&RequestView {
+            method: &parts.method,
+            path: parts.uri.path(),
+            headers: &parts.headers,
+            body: decoded.json(),
+        })
+    } else {
+        None
+    };
+    let recorded_body = journal_body(&decoded, bytes.len());
+    let mut diagnostics = Vec::new();
+    let (outcome, routed) = match decision.as_ref().map(|d| &d.respond.action) {
+        Some(Action::Errors(bag)) => {
+            let locale = runtime.settings.locale;
+            (
+                Outcome::Reply(Reply::json(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    bag.to_json(locale),
+                )),
+                true,
+            )
+        }
+        Some(Action::Status {
+            status,
+            body,
+            headers,
+        }) => {
+            let mut reply = Reply::json(*status, body.clone());
+            for (name, value) in headers {
+                reply = reply.header(name.clone(), value.clone());
+            }
+            (Outcome::Reply(reply), true)
+        }
+        Some(Action::Fault(fault)) => (Outcome::Fault(*fault), true),
+        Some(Action::Default) | None => {
+            let (reply, routed) =
+                default_behaviour(&state, &runtime, &parts, decoded, &mut diagnostics);
+            (Outcome::Reply(reply), routed)
+        }
+    };
+    let label = decision.as_ref().map_or("default", |d| d.label.as_str());
+    session.journal.record(Entry {
+        method: parts.method.clone(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: journal::recorded_headers(&parts.headers),
+        body: recorded_body,
+        status: match &outcome {
+            Outcome::Reply(reply) => Some(reply.status().as_u16()),
+            Outcome::Fault(Fault::MalformedJson) => Some(200),
+            Outcome::Fault(_) => None,
+        },
+        rule: label.to_owned(),
+        fault: match &outcome {
+            Outcome::Fault(f) => Some(f.name()),
+            Outcome::Reply(_) => None,
+        },
+        routed: routed || decision.is_some(),
+        at: wall_time_millis(),
+    });
+    drop(runtime);
+    if let Some(Decision { delay_ms, .. }) = &decision {
+        state.wait(*delay_ms).await;
+    }
+    let mut response = match outcome {
+        Outcome::Reply(reply) => reply.into_response(&diagnostics),
+        Outcome::Fault(fault) => inject(&state, &conn, fault).await,
+    };
+    if let Some(d) = &decision {
+        response
+            .headers_mut()
+            .insert(RULE_HEADER, header_value(&d.label));
+    }
+    response
+}
+
+/// The mock's default behaviour: route and run the vendor handler. Also says whether a
+/// route served the request.
+fn default_behaviour(
+    state: &AppState,
+    runtime: &Runtime,
+    parts: &Parts,
+    decoded: Decoded,
+    diagnostics: &mut Vec<String>,
+) -> (Reply, bool) {
     let route = match router::route(&parts.method, parts.uri.path()) {
         Ok(route) => route,
-        Err(e) => return route_error(e, parts).into_reply(),
+        Err(e) => return (route_error(e, parts).into_reply(), false),
     };
-    let settings = &state.config.settings;
-    match route {
-        Route::AdminHealth => admin::health(),
+    let ctx = RequestContext {
+        headers: &parts.headers,
+        runtime,
+        schemas: &state.config.schemas,
+    };
+    let reply = match route {
         Route::Options { allowed } => {
             let list = allowed
                 .iter()
@@ -62,14 +193,49 @@ fn dispatch(state: &AppState, parts: &Parts, body: &[u8], diagnostics: &mut Vec<
             Reply::empty(StatusCode::OK).header(header::ALLOW, header_value(&list))
         }
         Route::UserCreate => {
-            let input = api::parse_input(&parts.headers, body, diagnostics);
-            let ctx = RequestContext {
-                headers: &parts.headers,
-                settings,
-                diagnostics,
-            };
-            api::users::create(state, &ctx, &input).unwrap_or_else(ApiError::into_reply)
+            let input = api::parse_input(&parts.headers, decoded, diagnostics);
+            api::users::create(&ctx, &input).unwrap_or_else(ApiError::into_reply)
         }
+        // `/__admin` never reaches here; answer as an unknown route if it ever did.
+        Route::Admin(_) => return (route_error(RouteError::NotFound, parts).into_reply(), false),
+    };
+    (reply, true)
+}
+
+/// Carries out a fault. Only `malformed_json` answers; the others never return, because the
+/// connection task drops the connection (and with it this future).
+async fn inject(state: &AppState, conn: &ConnControl, fault: Fault) -> Response<Body> {
+    match fault {
+        Fault::MalformedJson => {
+            let cut = &MALFORMED_SOURCE[..MALFORMED_SOURCE.len() / 2];
+            return Reply::json(StatusCode::OK, Bytes::from_static(cut.as_bytes()))
+                .into_response(&[]);
+        }
+        Fault::ConnectionReset => conn.kill(true),
+        Fault::EmptyResponse => conn.kill(false),
+        Fault::Timeout { hold } => {
+            state
+                .wait(u64::try_from(hold.as_millis()).unwrap_or(u64::MAX))
+                .await;
+            conn.kill(false);
+        }
+    }
+    std::future::pending().await
+}
+
+fn journal_body(decoded: &Decoded, len: usize) -> Value {
+    match decoded {
+        Decoded::Empty => Value::Null,
+        Decoded::Json(_) if len > MAX_RECORDED_BODY => {
+            Value::String(format!("<{len} bytes, over {MAX_RECORDED_BODY}: not kept>"))
+        }
+        Decoded::Json(v) => {
+            let mut v = v.clone();
+            journal::redact(&mut v);
+            v
+        }
+        // Never keep raw text: a form-encoded body could carry a password.
+        Decoded::Invalid(_) => Value::String(format!("<{len} bytes, not JSON: not kept>")),
     }
 }
 
@@ -83,6 +249,51 @@ fn route_error(error: RouteError, parts: &Parts) -> ApiError {
             allowed,
         },
     }
+}
+
+fn body_error(
+    state: &AppState,
+    session: &Session,
+    parts: &Parts,
+    error: BodyError,
+) -> Response<Body> {
+    let (reply, diagnostic) = match error {
+        BodyError::TooLarge { drained } => {
+            let reply = ApiError::PayloadTooLarge.into_reply();
+            let reply = if drained {
+                reply
+            } else {
+                reply.header(header::CONNECTION, HeaderValue::from_static("close"))
+            };
+            (
+                reply,
+                format!(
+                    "body is over --max-body-bytes ({})",
+                    state.config.max_body_bytes
+                ),
+            )
+        }
+        BodyError::Broken => (
+            Reply::message(StatusCode::BAD_REQUEST, "Bad Request")
+                .header(header::CONNECTION, HeaderValue::from_static("close")),
+            "the request body broke off".to_owned(),
+        ),
+    };
+    if !router::is_admin(parts.uri.path()) {
+        session.journal.record(Entry {
+            method: parts.method.clone(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: journal::recorded_headers(&parts.headers),
+            body: Value::String(format!("<{diagnostic}: not kept>")),
+            status: Some(reply.status().as_u16()),
+            rule: "default".into(),
+            fault: None,
+            routed: true,
+            at: wall_time_millis(),
+        });
+    }
+    reply.into_response(&[diagnostic])
 }
 
 enum BodyError {

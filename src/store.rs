@@ -110,6 +110,15 @@ pub enum StoreError {
     Full(usize),
 }
 
+/// What an insert did.
+#[derive(Debug, Clone)]
+pub enum Inserted {
+    /// A new user with this id.
+    New(u64),
+    /// An existing user (same login) was updated in place (upsert); here as it is now.
+    Updated(User),
+}
+
 /// The user store of one session.
 pub struct Store {
     inner: Mutex<Users>,
@@ -151,15 +160,26 @@ impl Store {
     }
 
     /// Inserts a user, assigning the next id. Uniqueness is checked again under the lock,
-    /// so of two concurrent creates of one login exactly one succeeds.
+    /// so of two concurrent creates of one login exactly one succeeds. With `upsert`, a taken
+    /// login updates that user instead (keeping its id, login and `created_at`).
     ///
     /// # Errors
     /// [`StoreError::LoginTaken`] or [`StoreError::Full`]; no id is consumed then.
-    pub fn insert(&self, mut user: User) -> Result<u64, StoreError> {
+    pub fn insert(&self, mut user: User, upsert: bool) -> Result<Inserted, StoreError> {
         let key: Box<str> = user.login.to_lowercase().into();
         let mut users = self.inner.lock();
-        if users.active.contains_key(&key) {
-            return Err(StoreError::LoginTaken);
+        if let Some(&index) = users.active.get(&key) {
+            if !upsert {
+                return Err(StoreError::LoginTaken);
+            }
+            let existing = &mut users.all[index];
+            existing.kind = user.kind;
+            existing.status = user.status;
+            existing.billing_properties = user.billing_properties;
+            existing.billing_info = user.billing_info;
+            existing.password_hash = user.password_hash;
+            existing.updated_at = user.updated_at;
+            return Ok(Inserted::Updated(existing.clone()));
         }
         if users.all.len() >= self.capacity {
             return Err(StoreError::Full(self.capacity));
@@ -170,7 +190,18 @@ impl Store {
         let index = users.all.len();
         users.all.push(user);
         users.active.insert(key, index);
-        Ok(id)
+        Ok(Inserted::New(id))
+    }
+
+    /// Soft-deletes the active user with this login: it leaves the API, keeps its id, and
+    /// the login is free again. Returns the user as deleted.
+    pub fn delete(&self, login: &str, at: Timestamp) -> Option<User> {
+        let key = login.to_lowercase();
+        let mut users = self.inner.lock();
+        let index = users.active.remove(key.as_str())?;
+        let user = &mut users.all[index];
+        user.deleted_at = Some(at);
+        Some(user.clone())
     }
 
     /// The active user with this login, if any.
@@ -227,9 +258,18 @@ mod tests {
     #[test]
     fn ids_increase_and_refusals_consume_none() {
         let store = Store::new(7, 10);
-        assert_eq!(store.insert(user("a@x")), Ok(7));
-        assert_eq!(store.insert(user("A@X")), Err(StoreError::LoginTaken));
-        assert_eq!(store.insert(user("b@x")), Ok(8));
+        assert!(matches!(
+            store.insert(user("a@x"), false),
+            Ok(Inserted::New(7))
+        ));
+        assert_eq!(
+            store.insert(user("A@X"), false).unwrap_err(),
+            StoreError::LoginTaken
+        );
+        assert!(matches!(
+            store.insert(user("b@x"), false),
+            Ok(Inserted::New(8))
+        ));
         assert!(store.login_taken("B@x"));
         assert_eq!(store.get("A@x").map(|u| u.id), Some(7));
     }
@@ -237,9 +277,43 @@ mod tests {
     #[test]
     fn capacity_is_enforced() {
         let store = Store::new(1, 1);
-        assert_eq!(store.insert(user("a")), Ok(1));
-        assert_eq!(store.insert(user("b")), Err(StoreError::Full(1)));
+        assert!(matches!(
+            store.insert(user("a"), false),
+            Ok(Inserted::New(1))
+        ));
+        assert_eq!(
+            store.insert(user("b"), false).unwrap_err(),
+            StoreError::Full(1)
+        );
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn upsert_updates_in_place_and_delete_frees_the_login() {
+        let store = Store::new(1, 10);
+        store.insert(user("a@x"), false).unwrap();
+        let mut again = user("A@x");
+        again.status = "blocked".into();
+        again.updated_at = Timestamp(9);
+        match store.insert(again, true).unwrap() {
+            Inserted::Updated(u) => {
+                assert_eq!(
+                    (u.id, &*u.login, &*u.status, u.updated_at),
+                    (1, "a@x", "blocked", Timestamp(9))
+                );
+            }
+            Inserted::New(_) => panic!("expected an update"),
+        }
+        assert_eq!(
+            store.delete("a@X", Timestamp(10)).map(|u| u.deleted_at),
+            Some(Some(Timestamp(10)))
+        );
+        assert!(store.get("a@x").is_none());
+        assert!(matches!(
+            store.insert(user("a@x"), false),
+            Ok(Inserted::New(2))
+        ));
+        assert_eq!(store.list().len(), 1);
     }
 
     #[test]

@@ -8,25 +8,25 @@ pub mod users;
 use hyper::header::{self, HeaderMap};
 use serde_json::{Map, Value};
 
-use crate::config::Settings;
 use crate::error::ApiError;
-use crate::validation::{Failures, normalise::normalise};
+use crate::session::Runtime;
+use crate::validation::{Failures, Schemas, normalise::normalise};
 
-/// What a handler needs to know about the request besides its input.
+/// What a handler needs besides its input: the request headers and the session's state.
 pub struct RequestContext<'a> {
     /// The request headers.
     pub headers: &'a HeaderMap,
-    /// The settings in force.
-    pub settings: &'a Settings,
-    /// What the mock noticed, for `X-Mock-Diagnostic`.
-    pub diagnostics: &'a mut Vec<String>,
+    /// The session's runtime: settings, users, rules.
+    pub runtime: &'a Runtime,
+    /// The compiled schemas.
+    pub schemas: &'a Schemas,
 }
 
 impl RequestContext<'_> {
     /// The error Laravel answers a failed validation with: the 422 envelope, or under
     /// `strict_accept` a 302 back to the `Referer` when the client does not ask for JSON.
     pub fn validation_error(&self, failures: Failures) -> ApiError {
-        if self.settings.strict_accept && !expects_json(self.headers) {
+        if self.runtime.settings.strict_accept && !expects_json(self.headers) {
             let location = self
                 .headers
                 .get(header::REFERER)
@@ -36,7 +36,7 @@ impl RequestContext<'_> {
                 .to_owned();
             return ApiError::Redirect { location };
         }
-        let locale = self.settings.locale;
+        let locale = self.runtime.settings.locale;
         ApiError::Validation(failures.into_bag(locale).to_json(locale))
     }
 }
@@ -77,17 +77,50 @@ fn first_acceptable(accept: &str) -> &str {
     best.0
 }
 
-/// Turns a request body into Laravel's normalised input: a JSON object, or an empty one for
+/// A request body, decoded once: for rule matching, the journal and the handlers.
+#[derive(Debug)]
+pub enum Decoded {
+    /// No body (or only whitespace).
+    Empty,
+    /// Valid JSON (any JSON value), as sent.
+    Json(Value),
+    /// Not JSON.
+    Invalid(serde_json::Error),
+}
+
+impl Decoded {
+    /// Decodes a body.
+    pub fn from_bytes(body: &[u8]) -> Self {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Decoded::Empty;
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => Decoded::Json(v),
+            Err(e) => Decoded::Invalid(e),
+        }
+    }
+
+    /// The JSON value, if the body was JSON.
+    pub fn json(&self) -> Option<&Value> {
+        match self {
+            Decoded::Json(v) => Some(v),
+            Decoded::Empty | Decoded::Invalid(_) => None,
+        }
+    }
+}
+
+/// Turns a decoded body into Laravel's normalised input: a JSON object, or an empty one for
 /// anything else (with a diagnostic saying what was wrong).
-pub fn parse_input(headers: &HeaderMap, body: &[u8], diagnostics: &mut Vec<String>) -> Value {
+pub fn parse_input(headers: &HeaderMap, body: Decoded, diagnostics: &mut Vec<String>) -> Value {
     if !expects_json(headers) {
         diagnostics.push(
             "no Accept: application/json; the real API would answer a validation failure with a 302 redirect"
                 .into(),
         );
     }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Value::Object(Map::new());
+    let empty = || Value::Object(Map::new());
+    if matches!(body, Decoded::Empty) {
+        return empty();
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -103,16 +136,17 @@ pub fn parse_input(headers: &HeaderMap, body: &[u8], diagnostics: &mut Vec<Strin
         diagnostics.push(format!(
             "Content-Type is {shown}, not application/json: the body was ignored"
         ));
-        return Value::Object(Map::new());
+        return empty();
     }
-    let mut value = match serde_json::from_slice::<Value>(body) {
-        Ok(v) => v,
-        Err(e) => {
+    let mut value = match body {
+        Decoded::Json(v) => v,
+        Decoded::Invalid(e) => {
             diagnostics.push(format!(
                 "body is not valid JSON: {e}; treated as empty input"
             ));
-            return Value::Object(Map::new());
+            return empty();
         }
+        Decoded::Empty => return empty(),
     };
     if !value.is_object() {
         let kind = match value {
@@ -125,7 +159,7 @@ pub fn parse_input(headers: &HeaderMap, body: &[u8], diagnostics: &mut Vec<Strin
         diagnostics.push(format!(
             "JSON body is {kind}, not an object; treated as empty input"
         ));
-        return Value::Object(Map::new());
+        return empty();
     }
     normalise(&mut value);
     value

@@ -4,11 +4,12 @@ use hyper::StatusCode;
 use serde_json::Value;
 
 use super::RequestContext;
+use crate::config::Settings;
 use crate::error::ApiError;
 use crate::reply::Reply;
-use crate::state::AppState;
-use crate::store::{Property, StoreError, User, render_head};
-use crate::validation::{Rule, SchemaId};
+use crate::scenario::OnDuplicateLogin;
+use crate::store::{Inserted, Property, Store, StoreError, User, render_head};
+use crate::validation::{Failures, Rule, SchemaId};
 
 /// `POST /api/v1/billing/user/manage`: validate, check the login is free, store, answer the
 /// user object.
@@ -16,24 +17,74 @@ use crate::validation::{Rule, SchemaId};
 /// # Errors
 /// A 422 (or 302) [`ApiError`] for invalid input or a taken login; a 500 when the store is
 /// full.
-pub fn create(
-    state: &AppState,
-    ctx: &RequestContext<'_>,
-    input: &Value,
-) -> Result<Reply, ApiError> {
-    let schema = state.config.schemas.get(SchemaId::UserCreate);
+pub fn create(ctx: &RequestContext<'_>, input: &Value) -> Result<Reply, ApiError> {
+    let user = validated_user(ctx, input)?;
+    let mut tail = Vec::with_capacity(256);
+    user.render_tail(&mut tail);
+    let body = match insert(ctx, user)? {
+        Inserted::New(id) => {
+            let mut body = Vec::with_capacity(tail.len() + 16);
+            render_head(id, &mut body);
+            body.extend_from_slice(&tail);
+            body
+        }
+        Inserted::Updated(user) => user.to_json(),
+    };
+    Ok(Reply::json(StatusCode::OK, body))
+}
+
+/// Validates a create body (schema, then `unique` on the login unless the session upserts)
+/// and builds the user it describes, not yet stored.
+///
+/// # Errors
+/// A 422 (or 302) [`ApiError`].
+pub fn validated_user(ctx: &RequestContext<'_>, input: &Value) -> Result<User, ApiError> {
+    let schema = ctx.schemas.get(SchemaId::UserCreate);
     let mut failures = schema.validate(input);
     let login = text(input, "login");
-    if !failures.has("login") && state.store.login_taken(login) {
+    let upsert = ctx.runtime.settings.on_duplicate_login == OnDuplicateLogin::Upsert;
+    if !upsert && !failures.has("login") && ctx.runtime.store.login_taken(login) {
         failures.push(schema.field_failure("login", Rule::Unique));
     }
     if !failures.is_empty() {
         return Err(ctx.validation_error(failures));
     }
-    let now = ctx.settings.clock.now();
-    let user = User {
+    Ok(build_user(&ctx.runtime.store, &ctx.runtime.settings, input))
+}
+
+/// Stores a validated user.
+///
+/// # Errors
+/// 422 when a concurrent create took the login first; 500 when the store is full.
+pub fn insert(ctx: &RequestContext<'_>, user: User) -> Result<Inserted, ApiError> {
+    let upsert = ctx.runtime.settings.on_duplicate_login == OnDuplicateLogin::Upsert;
+    match ctx.runtime.store.insert(user, upsert) {
+        Ok(inserted) => Ok(inserted),
+        Err(StoreError::LoginTaken) => {
+            let mut failures = Failures::default();
+            failures.push(
+                ctx.schemas
+                    .get(SchemaId::UserCreate)
+                    .field_failure("login", Rule::Unique),
+            );
+            Err(ctx.validation_error(failures))
+        }
+        Err(StoreError::Full(capacity)) => Err(ApiError::StoreFull { capacity }),
+    }
+}
+
+/// Creates a scenario's seed user (already validated when the scenario loaded).
+pub fn seed(store: &Store, settings: &Settings, input: &Value) {
+    // A seed can only fail if --max-users is below the number of seeds; then the surplus
+    // seeds are dropped, as the store is full anyway.
+    let _ = store.insert(build_user(store, settings, input), false);
+}
+
+fn build_user(store: &Store, settings: &Settings, input: &Value) -> User {
+    let now = settings.clock.now();
+    User {
         id: 0,
-        login: login.into(),
+        login: text(input, "login").into(),
         kind: text(input, "type").into(),
         status: text(input, "status").into(),
         billing_properties: properties(input.get("billing_properties")),
@@ -41,27 +92,10 @@ pub fn create(
             .get("billing_info")
             .filter(|v| !v.is_null())
             .map(|v| v.to_string().into_boxed_str()),
-        password_hash: state.store.hash_password(text(input, "password")),
+        password_hash: store.hash_password(text(input, "password")),
         created_at: now,
         updated_at: now,
         deleted_at: None,
-    };
-    let mut tail = Vec::with_capacity(256);
-    user.render_tail(&mut tail);
-    match state.store.insert(user) {
-        Ok(id) => {
-            let mut body = Vec::with_capacity(tail.len() + 16);
-            render_head(id, &mut body);
-            body.extend_from_slice(&tail);
-            Ok(Reply::json(StatusCode::OK, body))
-        }
-        Err(StoreError::LoginTaken) => {
-            // Lost a race with a concurrent create of the same login.
-            let mut failures = crate::validation::Failures::default();
-            failures.push(schema.field_failure("login", Rule::Unique));
-            Err(ctx.validation_error(failures))
-        }
-        Err(StoreError::Full(capacity)) => Err(ApiError::StoreFull { capacity }),
     }
 }
 

@@ -205,5 +205,8 @@ async fn check_accepts_the_shipped_schemas_and_names_the_broken_file() {
     );
     let (code, out, _) = run_to_end(&["check"]).await;
     assert_eq!(code, Some(0));
-    assert_eq!(out, "ok: the configured schemas compile\n");
+    assert_eq!(
+        out,
+        "ok: the configured schemas compile and scenarios load (default)\n"
+    );
 }

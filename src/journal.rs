@@ -1,0 +1,257 @@
+//! The request journal of one session: what reached the vendor routes, with every password
+//! redacted, bounded in length with a count of what was evicted.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use hyper::Method;
+use hyper::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderValue};
+use parking_lot::Mutex;
+use serde_json::{Map, Value, json};
+
+use crate::scenario::Matcher;
+use crate::scenario::matching::RequestView;
+
+/// Bodies larger than this are recorded as a note, not kept.
+pub const MAX_RECORDED_BODY: usize = 16 * 1024;
+
+/// One recorded request.
+#[derive(Debug)]
+pub struct Entry {
+    /// Method.
+    pub method: Method,
+    /// Path without the query string.
+    pub path: String,
+    /// Query string, if any.
+    pub query: Option<String>,
+    /// Headers (`Authorization` and `Cookie` redacted).
+    pub headers: HeaderMap,
+    /// The JSON body with every password redacted; a note for bodies not kept.
+    pub body: Value,
+    /// The status answered; `None` when a fault answered nothing.
+    pub status: Option<u16>,
+    /// What answered: a rule's name or index, or `default`.
+    pub rule: String,
+    /// The fault injected, if any.
+    pub fault: Option<&'static str>,
+    /// Whether a route served it (false: 404 or 405 with no rule answering).
+    pub routed: bool,
+    /// Arrival, wall-clock UTC with milliseconds.
+    pub at: String,
+}
+
+impl Entry {
+    /// The admin view of this entry.
+    pub fn to_json(&self) -> Value {
+        let mut headers = Map::new();
+        for (name, value) in &self.headers {
+            let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            match headers.get_mut(name.as_str()) {
+                Some(Value::String(existing)) => {
+                    existing.push_str(", ");
+                    existing.push_str(&text);
+                }
+                _ => {
+                    headers.insert(name.as_str().to_owned(), Value::String(text));
+                }
+            }
+        }
+        json!({
+            "method": self.method.as_str(),
+            "path": self.path,
+            "query": self.query,
+            "headers": headers,
+            "body": self.body,
+            "status": self.status,
+            "rule": self.rule,
+            "fault": self.fault,
+            "at": self.at,
+        })
+    }
+
+    fn view(&self) -> RequestView<'_> {
+        RequestView {
+            method: &self.method,
+            path: &self.path,
+            headers: &self.headers,
+            body: Some(&self.body),
+        }
+    }
+}
+
+/// Replaces every value whose key names a password, at any depth, with `"***"`.
+pub fn redact(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key.to_ascii_lowercase().contains("password") {
+                    *v = Value::String("***".into());
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// Headers as recorded: credentials redacted.
+pub fn recorded_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut out = headers.clone();
+    for name in [AUTHORIZATION, COOKIE] {
+        if out.contains_key(&name) {
+            out.insert(name, HeaderValue::from_static("***"));
+        }
+    }
+    out
+}
+
+/// Which entries `GET /__admin/requests` returns.
+#[derive(Debug, Default)]
+pub struct Filter {
+    /// Only this method.
+    pub method: Option<Method>,
+    /// Only this path (trailing slash ignored).
+    pub path: Option<String>,
+    /// Only this status.
+    pub status: Option<u16>,
+    /// Only the most recent N.
+    pub limit: Option<usize>,
+}
+
+/// A bounded journal.
+pub struct Journal {
+    inner: Mutex<Inner>,
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: VecDeque<Arc<Entry>>,
+    evicted: u64,
+}
+
+impl Journal {
+    /// A journal keeping at most `capacity` entries (0 keeps none, counting all as evicted).
+    pub fn new(capacity: usize) -> Self {
+        Journal {
+            inner: Mutex::new(Inner::default()),
+            capacity,
+        }
+    }
+
+    /// Appends an entry, evicting the oldest past the capacity.
+    pub fn record(&self, entry: Entry) {
+        let entry = Arc::new(entry);
+        let mut inner = self.inner.lock();
+        if self.capacity == 0 {
+            inner.evicted += 1;
+            return;
+        }
+        if inner.entries.len() >= self.capacity {
+            inner.entries.pop_front();
+            inner.evicted += 1;
+        }
+        inner.entries.push_back(entry);
+    }
+
+    /// Forgets every entry and the eviction count.
+    pub fn clear(&self) {
+        *self.inner.lock() = Inner::default();
+    }
+
+    fn snapshot(&self) -> (Vec<Arc<Entry>>, u64) {
+        let inner = self.inner.lock();
+        (inner.entries.iter().cloned().collect(), inner.evicted)
+    }
+
+    /// Entries passing `filter`, oldest first, and the eviction count.
+    pub fn list(&self, filter: &Filter) -> (Vec<Value>, u64) {
+        let (entries, evicted) = self.snapshot();
+        let wanted_path = filter.path.as_deref().map(crate::router::trim_path);
+        let mut selected: Vec<&Arc<Entry>> = entries
+            .iter()
+            .filter(|e| filter.method.as_ref().is_none_or(|m| *m == e.method))
+            .filter(|e| wanted_path.is_none_or(|p| crate::router::trim_path(&e.path) == p))
+            .filter(|e| filter.status.is_none_or(|s| e.status == Some(s)))
+            .collect();
+        if let Some(limit) = filter.limit {
+            let skip = selected.len().saturating_sub(limit);
+            selected.drain(..skip);
+        }
+        (selected.into_iter().map(|e| e.to_json()).collect(), evicted)
+    }
+
+    /// How many entries match.
+    pub fn count(&self, matcher: &Matcher) -> usize {
+        let (entries, _) = self.snapshot();
+        entries
+            .iter()
+            .filter(|e| matcher.matches(&e.view()))
+            .count()
+    }
+
+    /// Entries no route served and no rule answered.
+    pub fn unmatched(&self) -> Vec<Value> {
+        let (entries, _) = self.snapshot();
+        entries
+            .iter()
+            .filter(|e| !e.routed)
+            .map(|e| e.to_json())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: u16) -> Entry {
+        Entry {
+            method: Method::POST,
+            path: "/p".into(),
+            query: None,
+            headers: HeaderMap::new(),
+            body: Value::Null,
+            status: Some(n),
+            rule: "default".into(),
+            fault: None,
+            routed: true,
+            at: String::new(),
+        }
+    }
+
+    #[test]
+    fn redacts_passwords_at_any_depth() {
+        let mut v = json!({"password": "a", "x": [{"new_password": "b", "Password_Confirmation": {"deep": 1}}], "login": "l"});
+        redact(&mut v);
+        assert_eq!(
+            v,
+            json!({"password": "***", "x": [{"new_password": "***", "Password_Confirmation": "***"}], "login": "l"})
+        );
+    }
+
+    #[test]
+    fn capacity_bounds_and_counts_evictions() {
+        let j = Journal::new(3);
+        for n in 200..205 {
+            j.record(entry(n));
+        }
+        let (list, evicted) = j.list(&Filter::default());
+        assert_eq!(evicted, 2);
+        assert_eq!(
+            list.iter()
+                .map(|e| e["status"].as_u64().unwrap())
+                .collect::<Vec<_>>(),
+            [202, 203, 204]
+        );
+        let (list, _) = j.list(&Filter {
+            limit: Some(1),
+            ..Filter::default()
+        });
+        assert_eq!(list[0]["status"], 204);
+        j.clear();
+        assert_eq!(j.list(&Filter::default()), (vec![], 0));
+    }
+}
