@@ -232,25 +232,30 @@ impl RuleEngine {
         !self.scenario.rules.is_empty()
     }
 
-    /// The first rule that answers this request, updating every counter it passes.
+    /// The first rule that answers this request. Every rule whose static parts match counts
+    /// the request (for `nth` and `every`), even when an earlier rule answers it, so that
+    /// "the Nth request matching this rule" means what it says.
     pub fn evaluate(&self, req: &RequestView<'_>) -> Option<Decision> {
         let mut counters = self.counters.lock();
+        let mut decision = None;
         for (rule, counter) in self.scenario.rules.iter().zip(counters.iter_mut()) {
             if rule.times.is_some_and(|t| counter.answered >= t) {
                 continue;
             }
             let m = &rule.matcher;
+            if m.is_static() && decision.is_some() {
+                // Nothing to count, and the request is already answered.
+                continue;
+            }
             if !m.matches(req) {
                 continue;
             }
             counter.seen += 1;
-            if m.nth.is_some_and(|n| counter.seen != n) {
-                continue;
-            }
-            if m.every.is_some_and(|k| counter.seen % k != 0) {
-                continue;
-            }
-            if m.probability.is_some_and(|p| counter.rng.next_f64() >= p) {
+            if decision.is_some()
+                || m.nth.is_some_and(|n| counter.seen != n)
+                || m.every.is_some_and(|k| counter.seen % k != 0)
+                || m.probability.is_some_and(|p| counter.rng.next_f64() >= p)
+            {
                 continue;
             }
             counter.answered += 1;
@@ -259,13 +264,13 @@ impl RuleEngine {
                 Some(Delay::Fixed(ms)) => ms,
                 Some(Delay::Range { min, max }) => min + counter.rng.next_u64() % (max - min + 1),
             };
-            return Some(Decision {
+            decision = Some(Decision {
                 label: rule.label.clone(),
                 respond: rule.respond.clone(),
                 delay_ms,
             });
         }
-        None
+        decision
     }
 }
 

@@ -210,3 +210,188 @@ async fn check_accepts_the_shipped_schemas_and_names_the_broken_file() {
         "ok: the configured schemas compile and scenarios load (default)\n"
     );
 }
+
+const SHIPPED: [&str; 9] = [
+    "default",
+    "documented-example",
+    "duplicate-login",
+    "flaky-connection",
+    "rate-limited",
+    "server-error",
+    "slow-backend",
+    "upsert",
+    "validation-on-demand",
+];
+
+#[tokio::test]
+async fn check_accepts_every_shipped_scenario() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let (code, out, err) = run_to_end(&["check", dir]).await;
+    assert_eq!(code, Some(0), "{err}");
+    let expected: String = SHIPPED
+        .iter()
+        .map(|n| format!("ok: {dir}/{n}.json\n"))
+        .collect();
+    assert_eq!(out, expected);
+}
+
+#[tokio::test]
+async fn check_names_file_place_and_problem_of_broken_scenarios() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "fault.json",
+            r#"{"name": "x", "rules": [{}, {}, {"respond": {"fault": "reset"}}]}"#,
+            "rules[0].respond: required: what the rule answers",
+        ),
+        (
+            "fault2.json",
+            r#"{"name": "x", "rules": [{"respond": {"status": 500}}, {"respond": {"status": 500}}, {"respond": {"fault": "reset"}}]}"#,
+            "rules[2].respond.fault: unknown fault \"reset\", expected one of connection_reset, empty_response, malformed_json, timeout",
+        ),
+        (
+            "key.json",
+            r#"{"name": "x", "rules": [{"respond": {"status": 500}, "tims": 2}]}"#,
+            "rules[0].tims: unknown key \"tims\", expected one of name, match, times, respond",
+        ),
+        (
+            "match.json",
+            r#"{"name": "x", "rules": [{"match": {"body": {"a": 1}, "nht": 2}, "respond": {"status": 500}}]}"#,
+            "rules[0].match.nht: unknown key \"nht\", expected one of method, path, headers, body, nth, every, probability, seed",
+        ),
+        (
+            "user.json",
+            r#"{"name": "x", "users": [{"login": "a", "password": "p", "type": "t", "status": "s"}, {"login": "b", "password": "p", "type": ["t"], "status": "s"}]}"#,
+            "users[1].type: The type field must be a string.",
+        ),
+        (
+            "dup.json",
+            r#"{"name": "x", "users": [{"login": "a", "password": "p", "type": "t", "status": "s"}, {"login": "A", "password": "p", "type": "t", "status": "s"}]}"#,
+            "users[1].login: The login has already been taken.",
+        ),
+        (
+            "setting.json",
+            r#"{"name": "x", "settings": {"on_duplicate_login": "merge"}}"#,
+            "settings.on_duplicate_login: unknown value \"merge\", expected one of reject, upsert",
+        ),
+        (
+            "locale.json",
+            r#"{"name": "x", "settings": {"locale": "de"}}"#,
+            "settings.locale: unknown locale \"de\", expected one of en, ru",
+        ),
+        (
+            "clock.json",
+            r#"{"name": "x", "settings": {"clock": "now"}}"#,
+            "settings.clock: invalid instant \"now\": expected RFC 3339 such as 2023-05-02T10:18:50Z (too short)",
+        ),
+        (
+            "delay.json",
+            r#"{"name": "x", "rules": [{"respond": {"delay_ms": {"min": 5, "max": 1}}}]}"#,
+            "rules[0].respond.delay_ms: min (5) is greater than max (1)",
+        ),
+        (
+            "both.json",
+            r#"{"name": "x", "rules": [{"respond": {"status": 500, "fault": "timeout"}}]}"#,
+            "rules[0].respond: status and fault cannot be combined: use one of errors, status, fault",
+        ),
+        (
+            "hold.json",
+            r#"{"name": "x", "rules": [{"respond": {"fault": "empty_response", "hold_ms": 5}}]}"#,
+            "rules[0].respond.hold_ms: only applies with fault timeout",
+        ),
+        (
+            "status.json",
+            r#"{"name": "x", "rules": [{"respond": {"status": 700}}]}"#,
+            "rules[0].respond.status: expected an integer from 100 to 599, found 700",
+        ),
+        (
+            "prob.json",
+            r#"{"name": "x", "rules": [{"match": {"probability": 2}, "respond": {"status": 500}}]}"#,
+            "rules[0].match.probability: expected a number from 0 to 1, found 2",
+        ),
+        (
+            "json.json",
+            "{\"name\": \"x\",\n \"rules\": [",
+            "not valid JSON: EOF while parsing a list at line 2 column 11",
+        ),
+    ];
+    for (file, text, problem) in cases {
+        let path = dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        let (code, out, err) = run_to_end(&["check", path.to_str().unwrap()]).await;
+        assert_eq!(code, Some(1), "{file}: {out}");
+        assert_eq!(
+            err,
+            format!("error: {}: {problem}\n", path.display()),
+            "{file}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn scenarios_folder_and_active_flag_select_the_behaviour() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let running = launch(&[
+        "--port",
+        "0",
+        "--scenarios",
+        dir,
+        "--active",
+        "rate-limited",
+    ])
+    .await;
+    let mut client = Client::connect(running.addr()).await;
+    let answer = client.post(USERS, &user("a@x.com")).await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    let list = client
+        .send(hyper::Method::GET, "/__admin/scenarios", &[], "")
+        .await
+        .json();
+    let names: Vec<&str> = list["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    let mut expected = SHIPPED.to_vec();
+    expected.sort();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected);
+    assert_eq!(list["active"], "rate-limited");
+    drop(client);
+    let (code, _, _) = running.terminate().await;
+    assert_eq!(code, Some(0));
+}
+
+#[tokio::test]
+async fn scenario_file_flag_loads_and_activates_it() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/documented-example.json"
+    );
+    let running = launch(&["--port", "0", "--scenario", file]).await;
+    let mut client = Client::connect(running.addr()).await;
+    assert_eq!(
+        client.post(USERS, &vendor_example()).await.text(),
+        VENDOR_RESPONSE
+    );
+    drop(client);
+    running.terminate().await;
+}
+
+#[tokio::test]
+async fn unknown_active_scenario_is_a_startup_error_listing_the_loaded_ones() {
+    let (code, _, err) = run_to_end(&["--active", "nope"]).await;
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "error: --active: no scenario named \"nope\"; loaded: default\n"
+    );
+    let (code, _, err) = run_to_end(&["--scenario", "/nonexistent.json"]).await;
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "error: /nonexistent.json: No such file or directory (os error 2)\n"
+    );
+}

@@ -38,6 +38,23 @@ pub fn user(login: &str) -> Value {
 pub struct TestServer {
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Loads a scenario document the way the server loads files.
+pub fn scenario(doc: &Value) -> vms_billing_mock::scenario::Scenario {
+    let schemas = vms_billing_mock::Schemas::embedded().unwrap();
+    vms_billing_mock::scenario::parse_scenario("test", &doc.to_string(), None, &schemas)
+        .expect("valid scenario")
+}
+
+/// Loads a shipped scenario file from `scenarios/`.
+pub fn shipped(name: &str) -> vms_billing_mock::scenario::Scenario {
+    let schemas = vms_billing_mock::Schemas::embedded().unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.json"));
+    vms_billing_mock::scenario::load_file(&path, &schemas).expect("shipped scenario loads")
 }
 
 impl TestServer {
@@ -59,13 +76,63 @@ impl TestServer {
         let server = Server::bind(config).await.expect("bind port 0");
         let addr = server.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(server.run(async {
+        let running = tokio::spawn(server.run(async {
             let _ = stopped.await;
         }));
         TestServer {
             addr,
             stop: Some(stop),
+            running: Some(running),
         }
+    }
+
+    /// A server whose active scenario is `scn`.
+    pub async fn with_scenario(scn: vms_billing_mock::scenario::Scenario) -> Self {
+        Self::with(|c| {
+            c.active = scn.name.clone();
+            c.scenarios.push(std::sync::Arc::new(scn));
+        })
+        .await
+    }
+
+    /// Signals shutdown and waits until `run` has returned.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(running) = self.running.take() {
+            running.await.expect("server task");
+        }
+    }
+
+    /// An admin call (JSON body if given) in the default session.
+    pub async fn admin(&self, method: Method, path: &str, body: Option<&Value>) -> Answer {
+        self.admin_in(None, method, path, body).await
+    }
+
+    /// An admin call in a session.
+    pub async fn admin_in(
+        &self,
+        session: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Answer {
+        let mut headers: Vec<(&str, &str)> = JSON_HEADERS.to_vec();
+        if let Some(s) = session {
+            headers.push(("x-mock-session", s));
+        }
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        self.send(method, &format!("/__admin{path}"), &headers, body)
+            .await
+    }
+
+    /// A create in a session.
+    pub async fn create_in(&self, session: &str, body: &Value) -> Answer {
+        let mut headers: Vec<(&str, &str)> = JSON_HEADERS.to_vec();
+        headers.push(("x-mock-session", session));
+        self.send(Method::POST, USERS, &headers, body.to_string())
+            .await
     }
 
     pub async fn connect(&self) -> Client {

@@ -1,10 +1,14 @@
 //! Integration tests: servers started through the library on port 0, plus a few runs of the
 //! real binary.
 
+mod admin;
 mod binary;
 mod concurrency;
 mod create;
+mod faults;
 mod helpers;
 mod http_errors;
+mod scenarios;
 mod schemas;
+mod sessions;
 mod validation;
