@@ -7,6 +7,7 @@ use hyper::http::request::Parts;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::api::cameras::CAMERA_LISTS;
 use crate::api::{self, Decoded, RequestContext, users};
 use crate::error::ApiError;
 use crate::journal::Filter;
@@ -15,7 +16,7 @@ use crate::router::{AdminRoute, percent_decode};
 use crate::scenario::parse::{parse_match_value, parse_scenario_value};
 use crate::session::Session;
 use crate::state::AppState;
-use crate::store::{Inserted, User};
+use crate::store::{Inserted, LICENSE_LEVELS, User};
 
 /// Why an admin request failed.
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +114,7 @@ fn serve(
         }
         AdminRoute::GetUser(login) => runtime
             .store
-            .get(&login)
+            .get_any(&login)
             .map(|u| ok(user_view(&u)))
             .unwrap_or_else(|| Err(no_user(&login))),
         AdminRoute::CreateUser => {
@@ -137,6 +138,18 @@ fn serve(
         AdminRoute::DeleteUser(login) => {
             match runtime.store.delete(&login, runtime.settings.clock.now()) {
                 Some(_) => Ok(Reply::empty(StatusCode::NO_CONTENT)),
+                None => Err(no_user(&login)),
+            }
+        }
+        AdminRoute::PasswordCheck(login) => {
+            let doc = json_object(body, "{\"password\": \"...\"}")?;
+            let Some(password) = doc.get("password").and_then(Value::as_str) else {
+                return Err(AdminError::BadRequest(
+                    "body: password: required, a string".into(),
+                ));
+            };
+            match runtime.store.password_matches(&login, password) {
+                Some(matches) => ok(json!({ "matches": matches })),
                 None => Err(no_user(&login)),
             }
         }
@@ -230,7 +243,8 @@ fn json_object(body: &[u8], expected: &str) -> Result<Value, AdminError> {
     }
 }
 
-/// The admin view of a user: the vendor's user object plus `billing_info`. Never a password.
+/// The admin view of a user: the vendor's user object plus `billing_info` and the whole
+/// lifecycle state (`permissions`, `licenses`, `cameras`, `intercoms`). Never a password.
 pub fn user_view(user: &User) -> Value {
     let mut view: Value = serde_json::from_slice(&user.to_json()).unwrap_or(Value::Null);
     if let Some(obj) = view.as_object_mut() {
@@ -240,6 +254,30 @@ pub fn user_view(user: &User) -> Value {
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or(Value::Null);
         obj.insert("billing_info".into(), info);
+        let extra = user.extra.as_deref().cloned().unwrap_or_default();
+        obj.insert(
+            "permissions".into(),
+            json!(extra.permissions.iter().map(|p| &**p).collect::<Vec<_>>()),
+        );
+        let licenses: serde_json::Map<String, Value> = LICENSE_LEVELS
+            .iter()
+            .zip(extra.licenses)
+            .map(|(name, n)| ((*name).to_owned(), json!(n)))
+            .collect();
+        obj.insert("licenses".into(), Value::Object(licenses));
+        let cameras = extra.cameras.unwrap_or_else(|| {
+            Value::Object(
+                CAMERA_LISTS
+                    .iter()
+                    .map(|n| ((*n).to_owned(), json!([])))
+                    .collect(),
+            )
+        });
+        obj.insert("cameras".into(), cameras);
+        obj.insert(
+            "intercoms".into(),
+            extra.intercoms.unwrap_or_else(|| json!([])),
+        );
     }
     view
 }

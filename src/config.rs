@@ -26,6 +26,8 @@ pub struct Settings {
     pub clock: Clock,
     /// What a create with a taken login does.
     pub on_duplicate_login: OnDuplicateLogin,
+    /// Analytics licences available per level (`None`: unlimited).
+    pub licenses_available: [Option<u64>; 3],
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             id_start: 1,
             clock: Clock::System,
             on_duplicate_login: OnDuplicateLogin::Reject,
+            licenses_available: [None; 3],
         }
     }
 }
@@ -49,6 +52,7 @@ impl Settings {
             id_start: s.id_start.unwrap_or(self.id_start),
             clock: s.clock.map_or(self.clock, Clock::Frozen),
             on_duplicate_login: s.on_duplicate_login.unwrap_or(self.on_duplicate_login),
+            licenses_available: s.licenses_available.unwrap_or(self.licenses_available),
         }
     }
 }
@@ -144,6 +148,7 @@ impl Config {
                 id_start: args.id_start,
                 clock,
                 on_duplicate_login: OnDuplicateLogin::Reject,
+                licenses_available: [None; 3],
             },
             max_body_bytes: args.max_body_bytes,
             max_users: args.max_users,

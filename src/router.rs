@@ -10,6 +10,18 @@ use hyper::Method;
 pub enum Route {
     /// `POST /api/v1/billing/user/manage`: create a user.
     UserCreate,
+    /// `PATCH /api/v1/billing/user/manage`: update a user.
+    UserUpdate,
+    /// `DELETE /api/v1/billing/user/manage`: soft-delete a user.
+    UserDelete,
+    /// `POST /api/v1/billing/user/manage/licenses`: set analytics licences.
+    LicensesSet,
+    /// `POST /api/v1/billing/user/manage/licenses/check`: check analytics licences.
+    LicensesCheck,
+    /// `POST /api/v1/billing/user/manage/cameras`: sync cameras.
+    Cameras,
+    /// `POST /api/v1/billing/user/manage/intercoms`: sync intercoms.
+    Intercoms,
     /// `OPTIONS` on a vendor path: Laravel answers 200 with `Allow`.
     Options {
         /// The methods served on that path.
@@ -32,6 +44,8 @@ pub enum AdminRoute {
     GetUser(String),
     /// `DELETE /__admin/users/{login}`.
     DeleteUser(String),
+    /// `POST /__admin/users/{login}/password-check`.
+    PasswordCheck(String),
     /// `POST /__admin/reset`.
     Reset,
     /// `GET /__admin/scenarios`.
@@ -69,7 +83,16 @@ pub const USER_MANAGE: &str = "/api/v1/billing/user/manage";
 /// Where the mock's own control surface lives.
 pub const ADMIN_PREFIX: &str = "/__admin";
 
-const USER_MANAGE_METHODS: &[Method] = &[Method::POST];
+const USER_MANAGE_METHODS: &[Method] = &[Method::POST, Method::PATCH, Method::DELETE];
+const POST_ONLY: &[Method] = &[Method::POST];
+/// `.../manage/licenses`.
+pub const LICENSES: &str = "/api/v1/billing/user/manage/licenses";
+/// `.../manage/licenses/check`.
+pub const LICENSES_CHECK: &str = "/api/v1/billing/user/manage/licenses/check";
+/// `.../manage/cameras`.
+pub const CAMERAS: &str = "/api/v1/billing/user/manage/cameras";
+/// `.../manage/intercoms`.
+pub const INTERCOMS: &str = "/api/v1/billing/user/manage/intercoms";
 
 /// Resolves a request line to a route.
 ///
@@ -83,13 +106,20 @@ pub fn route(method: &Method, path: &str) -> Result<Route, RouteError> {
     }
     let allowed = match path {
         USER_MANAGE => USER_MANAGE_METHODS,
+        LICENSES | LICENSES_CHECK | CAMERAS | INTERCOMS => POST_ONLY,
         _ => return Err(RouteError::NotFound),
     };
     if method == Method::OPTIONS {
         return Ok(Route::Options { allowed });
     }
-    match (path, method) {
-        (USER_MANAGE, &Method::POST) => Ok(Route::UserCreate),
+    match (path, method.clone()) {
+        (USER_MANAGE, Method::POST) => Ok(Route::UserCreate),
+        (USER_MANAGE, Method::PATCH) => Ok(Route::UserUpdate),
+        (USER_MANAGE, Method::DELETE) => Ok(Route::UserDelete),
+        (LICENSES, Method::POST) => Ok(Route::LicensesSet),
+        (LICENSES_CHECK, Method::POST) => Ok(Route::LicensesCheck),
+        (CAMERAS, Method::POST) => Ok(Route::Cameras),
+        (INTERCOMS, Method::POST) => Ok(Route::Intercoms),
         _ => Err(RouteError::MethodNotAllowed { allowed }),
     }
 }
@@ -123,6 +153,10 @@ fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
                 },
                 GET_DELETE,
             )
+        }
+        ["users", login, "password-check"] => {
+            let login = percent_decode(login).ok_or(RouteError::NotFound)?;
+            ((m == Method::POST).then_some(A::PasswordCheck(login)), POST)
         }
         ["reset"] => ((m == Method::POST).then_some(A::Reset), POST),
         ["scenarios"] => ((m == Method::GET).then_some(A::ListScenarios), GET),

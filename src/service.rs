@@ -192,9 +192,24 @@ fn default_behaviour(
                 .join(", ");
             Reply::empty(StatusCode::OK).header(header::ALLOW, header_value(&list))
         }
-        Route::UserCreate => {
+        Route::UserCreate
+        | Route::UserUpdate
+        | Route::UserDelete
+        | Route::LicensesSet
+        | Route::LicensesCheck
+        | Route::Cameras
+        | Route::Intercoms => {
             let input = api::parse_input(&parts.headers, decoded, diagnostics);
-            api::users::create(&ctx, &input).unwrap_or_else(ApiError::into_reply)
+            let handler = match route {
+                Route::UserUpdate => api::users::update,
+                Route::UserDelete => api::users::delete,
+                Route::LicensesSet => api::licenses::set,
+                Route::LicensesCheck => api::licenses::check,
+                Route::Cameras => api::cameras::sync,
+                Route::Intercoms => api::intercoms::sync,
+                _ => api::users::create,
+            };
+            handler(&ctx, &input).unwrap_or_else(ApiError::into_reply)
         }
         // `/__admin` never reaches here; answer as an unknown route if it ever did.
         Route::Admin(_) => return (route_error(RouteError::NotFound, parts).into_reply(), false),

@@ -21,6 +21,24 @@ pub struct Property {
     pub value: Box<str>,
 }
 
+/// Names of the analytics licence levels, in order.
+pub const LICENSE_LEVELS: [&str; 3] = ["analytic_l1", "analytic_l2", "analytic_l3"];
+
+/// What the lifecycle endpoints attach to a user. Boxed behind an `Option` on [`User`], so
+/// users that never get any cost one pointer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extra {
+    /// Granted permissions, in the order first attached, without duplicates.
+    pub permissions: Vec<Box<str>>,
+    /// Licences per level (`analytic_l1..3`); `None`: none.
+    pub licenses: [Option<u64>; 3],
+    /// The last camera sync: `camera_ids`, `camera_external_ids`,
+    /// `public_group_external_ids`, `private_group_external_ids`.
+    pub cameras: Option<serde_json::Value>,
+    /// The last intercom sync (`sync` list).
+    pub intercoms: Option<serde_json::Value>,
+}
+
 /// A VMS user as the mock keeps it. The password is kept only as a salted hash.
 #[derive(Clone, Debug)]
 pub struct User {
@@ -44,9 +62,23 @@ pub struct User {
     pub updated_at: Timestamp,
     /// Soft-delete time.
     pub deleted_at: Option<Timestamp>,
+    /// Permissions, licences, cameras, intercoms; `None` until one is set.
+    pub extra: Option<Box<Extra>>,
 }
 
 impl User {
+    /// The lifecycle state, created empty on first use.
+    pub fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    fn license(&self, level: usize) -> u64 {
+        self.extra
+            .as_ref()
+            .and_then(|e| e.licenses[level])
+            .unwrap_or(0)
+    }
+
     /// The vendor's user object without its leading `{"id":N`: everything from `,"login"` on,
     /// so it can be rendered before the id is known and outside the lock.
     pub fn render_tail(&self, out: &mut Vec<u8>) {
@@ -99,6 +131,15 @@ pub fn render_head(id: u64, out: &mut Vec<u8>) {
     out.extend_from_slice(id.to_string().as_bytes());
 }
 
+/// A licence level the request would take past what the scenario makes available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LicenseShortfall {
+    /// Index into [`LICENSE_LEVELS`].
+    pub level: usize,
+    /// How many are left for this user at that level.
+    pub remaining: u64,
+}
+
 /// Why an insert was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -132,6 +173,36 @@ struct Users {
     all: Vec<User>,
     /// Lower-cased login of each active user to its index in `all`.
     active: HashMap<Box<str>, usize>,
+}
+
+impl Users {
+    /// Whether `want` licences of `level` fit `cap` beside every other active user's.
+    fn fits(
+        &self,
+        own: Option<usize>,
+        level: usize,
+        want: Option<u64>,
+        cap: Option<u64>,
+    ) -> Result<(), LicenseShortfall> {
+        let (Some(cap), Some(want)) = (cap, want) else {
+            return Ok(());
+        };
+        let used = self
+            .all
+            .iter()
+            .enumerate()
+            .filter(|(i, u)| Some(*i) != own && u.deleted_at.is_none())
+            .map(|(_, u)| u.license(level))
+            .fold(0u64, u64::saturating_add);
+        if used.saturating_add(want) > cap {
+            Err(LicenseShortfall {
+                level,
+                remaining: cap.saturating_sub(used),
+            })
+        } else {
+            Ok(())
+        }
+    }
 }
 
 impl Store {
@@ -214,6 +285,77 @@ impl Store {
             .map(|&i| users.all[i].clone())
     }
 
+    /// The active user with this login, else the most recently deleted one.
+    pub fn get_any(&self, login: &str) -> Option<User> {
+        let key = login.to_lowercase();
+        let users = self.inner.lock();
+        match users.active.get(key.as_str()) {
+            Some(&i) => Some(users.all[i].clone()),
+            None => users
+                .all
+                .iter()
+                .rev()
+                .find(|u| u.login.to_lowercase() == key)
+                .cloned(),
+        }
+    }
+
+    /// Applies `change` to the active user with this login and returns the result.
+    pub fn modify(&self, login: &str, change: impl FnOnce(&mut User)) -> Option<User> {
+        let key = login.to_lowercase();
+        let mut users = self.inner.lock();
+        let index = *users.active.get(key.as_str())?;
+        let user = &mut users.all[index];
+        change(user);
+        Some(user.clone())
+    }
+
+    /// Whether `password` is the one the active (or last deleted) user with this login has.
+    pub fn password_matches(&self, login: &str, password: &str) -> Option<bool> {
+        let hash = self.hash_password(password);
+        self.get_any(login).map(|u| u.password_hash == hash)
+    }
+
+    /// For each level, whether giving this user `wanted` licences keeps every active user's
+    /// total within `available` (`None`: unlimited). The user's own current licences do not
+    /// count, as they would be replaced.
+    pub fn licenses_fit(
+        &self,
+        login: &str,
+        wanted: [Option<u64>; 3],
+        available: [Option<u64>; 3],
+    ) -> [Result<(), LicenseShortfall>; 3] {
+        let key = login.to_lowercase();
+        let users = self.inner.lock();
+        let own = users.active.get(key.as_str()).copied();
+        std::array::from_fn(|level| users.fits(own, level, wanted[level], available[level]))
+    }
+
+    /// Replaces the licences of the active user with this login, if they fit `available`.
+    /// Check and change happen under one lock, so concurrent requests cannot overbook.
+    /// `Ok(None)`: no such user.
+    ///
+    /// # Errors
+    /// The first level that does not fit.
+    pub fn set_licenses(
+        &self,
+        login: &str,
+        wanted: [Option<u64>; 3],
+        available: [Option<u64>; 3],
+    ) -> Result<Option<User>, LicenseShortfall> {
+        let key = login.to_lowercase();
+        let mut users = self.inner.lock();
+        let Some(&index) = users.active.get(key.as_str()) else {
+            return Ok(None);
+        };
+        for level in 0..3 {
+            users.fits(Some(index), level, wanted[level], available[level])?;
+        }
+        let user = &mut users.all[index];
+        user.extra_mut().licenses = wanted;
+        Ok(Some(user.clone()))
+    }
+
     /// Every active user, in id order.
     pub fn list(&self) -> Vec<User> {
         let users = self.inner.lock();
@@ -252,7 +394,59 @@ mod tests {
             created_at: Timestamp(0),
             updated_at: Timestamp(0),
             deleted_at: None,
+            extra: None,
         }
+    }
+
+    #[test]
+    fn licences_are_a_pool_shared_by_active_users() {
+        let store = Store::new(1, 10);
+        store.insert(user("a"), false).unwrap();
+        store.insert(user("b"), false).unwrap();
+        let caps = [Some(5), None, Some(0)];
+        assert!(
+            store
+                .set_licenses("a", [Some(3), Some(100), None], caps)
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            store
+                .set_licenses("b", [Some(3), None, None], caps)
+                .unwrap_err(),
+            LicenseShortfall {
+                level: 0,
+                remaining: 2
+            }
+        );
+        assert_eq!(
+            store.licenses_fit("b", [Some(2), Some(1), Some(1)], caps),
+            [
+                Ok(()),
+                Ok(()),
+                Err(LicenseShortfall {
+                    level: 2,
+                    remaining: 0
+                })
+            ]
+        );
+        // A user's own licences are replaced, so they do not count against it.
+        assert_eq!(
+            store.licenses_fit("a", [Some(5), None, None], caps)[0],
+            Ok(())
+        );
+        assert!(matches!(
+            store.set_licenses("nobody", [None; 3], caps),
+            Ok(None)
+        ));
+        // Deleted users free their licences.
+        store.delete("a", Timestamp(2));
+        assert!(
+            store
+                .set_licenses("b", [Some(5), None, None], caps)
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]

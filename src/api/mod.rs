@@ -3,6 +3,9 @@
 //! Also owns how a request body becomes Laravel's input array (JSON only; anything else is an
 //! empty input with a diagnostic) and Laravel's `expectsJson()`.
 
+pub mod cameras;
+pub mod intercoms;
+pub mod licenses;
 pub mod users;
 
 use hyper::header::{self, HeaderMap};
@@ -10,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::session::Runtime;
-use crate::validation::{Failures, Schemas, normalise::normalise};
+use crate::validation::{Failures, Rule, SchemaId, Schemas, normalise::normalise};
 
 /// What a handler needs besides its input: the request headers and the session's state.
 pub struct RequestContext<'a> {
@@ -39,6 +42,45 @@ impl RequestContext<'_> {
         let locale = self.runtime.settings.locale;
         ApiError::Validation(failures.into_bag(locale).to_json(locale))
     }
+}
+
+/// Validates the input of an endpoint that acts on an existing user: the schema, then
+/// Laravel's `exists` rule on `login` (an unknown or deleted login is
+/// `The selected login is invalid.`). Returns the login.
+///
+/// # Errors
+/// A 422 (or 302) [`ApiError`].
+pub fn existing_login<'i>(
+    ctx: &RequestContext<'_>,
+    id: SchemaId,
+    input: &'i Value,
+) -> Result<&'i str, ApiError> {
+    let schema = ctx.schemas.get(id);
+    let mut failures = schema.validate(input);
+    let login = input
+        .get("login")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !failures.has("login") && !ctx.runtime.store.login_taken(login) {
+        failures.push(schema.field_failure("login", Rule::Exists));
+    }
+    if failures.is_empty() {
+        Ok(login)
+    } else {
+        Err(ctx.validation_error(failures))
+    }
+}
+
+/// The `exists` failure on `login`, for a user deleted between validation and the change.
+pub fn login_gone(ctx: &RequestContext<'_>, id: SchemaId) -> ApiError {
+    field_error(ctx, id, "login", Rule::Exists)
+}
+
+/// A 422 with one failure on a top-level field.
+pub fn field_error(ctx: &RequestContext<'_>, id: SchemaId, field: &str, rule: Rule) -> ApiError {
+    let mut failures = Failures::default();
+    failures.push(ctx.schemas.get(id).field_failure(field, rule));
+    ctx.validation_error(failures)
 }
 
 /// Laravel's `$request->expectsJson()`: an AJAX request accepting anything, or a first

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::reply::Reply;
 use crate::scenario::OnDuplicateLogin;
 use crate::store::{Inserted, Property, Store, StoreError, User, render_head};
-use crate::validation::{Failures, Rule, SchemaId};
+use crate::validation::{Rule, SchemaId};
 
 /// `POST /api/v1/billing/user/manage`: validate, check the login is free, store, answer the
 /// user object.
@@ -60,17 +60,79 @@ pub fn insert(ctx: &RequestContext<'_>, user: User) -> Result<Inserted, ApiError
     let upsert = ctx.runtime.settings.on_duplicate_login == OnDuplicateLogin::Upsert;
     match ctx.runtime.store.insert(user, upsert) {
         Ok(inserted) => Ok(inserted),
-        Err(StoreError::LoginTaken) => {
-            let mut failures = Failures::default();
-            failures.push(
-                ctx.schemas
-                    .get(SchemaId::UserCreate)
-                    .field_failure("login", Rule::Unique),
-            );
-            Err(ctx.validation_error(failures))
-        }
+        Err(StoreError::LoginTaken) => Err(super::field_error(
+            ctx,
+            SchemaId::UserCreate,
+            "login",
+            Rule::Unique,
+        )),
         Err(StoreError::Full(capacity)) => Err(ApiError::StoreFull { capacity }),
     }
+}
+
+/// `PATCH /api/v1/billing/user/manage`: change only the fields given (billing properties
+/// replaced as a whole), attach then detach permissions, move `updated_at`.
+///
+/// # Errors
+/// A 422 (or 302) [`ApiError`] for invalid input or an unknown login.
+pub fn update(ctx: &RequestContext<'_>, input: &Value) -> Result<Reply, ApiError> {
+    let login = super::existing_login(ctx, SchemaId::UserUpdate, input)?;
+    let store = &ctx.runtime.store;
+    let password_hash = input
+        .get("password")
+        .and_then(Value::as_str)
+        .map(|p| store.hash_password(p));
+    let attach = names(input.get("permissions_to_attach"));
+    let detach = names(input.get("permissions_to_detach"));
+    let now = ctx.runtime.settings.clock.now();
+    let user = store
+        .modify(login, |user| {
+            if let Some(status) = input.get("status").and_then(Value::as_str) {
+                user.status = status.into();
+            }
+            if let Some(info) = input.get("billing_info") {
+                user.billing_info = (!info.is_null()).then(|| info.to_string().into_boxed_str());
+            }
+            if input.get("billing_properties").is_some() {
+                user.billing_properties = properties(input.get("billing_properties"));
+            }
+            if let Some(hash) = password_hash {
+                user.password_hash = hash;
+            }
+            if !attach.is_empty() || !detach.is_empty() {
+                let permissions = &mut user.extra_mut().permissions;
+                for name in attach {
+                    if !permissions.iter().any(|p| **p == *name) {
+                        permissions.push(name.into());
+                    }
+                }
+                permissions.retain(|p| !detach.contains(&&**p));
+            }
+            user.updated_at = now;
+        })
+        .ok_or_else(|| super::login_gone(ctx, SchemaId::UserUpdate))?;
+    Ok(Reply::json(StatusCode::OK, user.to_json()))
+}
+
+/// `DELETE /api/v1/billing/user/manage`: soft-delete; the login can be created again.
+///
+/// # Errors
+/// A 422 (or 302) [`ApiError`] for invalid input or an unknown login.
+pub fn delete(ctx: &RequestContext<'_>, input: &Value) -> Result<Reply, ApiError> {
+    let login = super::existing_login(ctx, SchemaId::UserDelete, input)?;
+    ctx.runtime
+        .store
+        .delete(login, ctx.runtime.settings.clock.now())
+        .ok_or_else(|| super::login_gone(ctx, SchemaId::UserDelete))?;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+/// The strings of a validated list (permission names).
+fn names(value: Option<&Value>) -> Vec<&str> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
 }
 
 /// Creates a scenario's seed user (already validated when the scenario loaded).
@@ -96,6 +158,7 @@ fn build_user(store: &Store, settings: &Settings, input: &Value) -> User {
         created_at: now,
         updated_at: now,
         deleted_at: None,
+        extra: None,
     }
 }
 

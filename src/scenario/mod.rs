@@ -65,6 +65,9 @@ pub struct ScenarioSettings {
     pub clock: Option<Timestamp>,
     /// `on_duplicate_login`.
     pub on_duplicate_login: Option<OnDuplicateLogin>,
+    /// `licenses_available`: the pool per level (`analytic_l1..3`); absent levels are
+    /// unlimited.
+    pub licenses_available: Option<[Option<u64>; 3]>,
 }
 
 /// One rule: when `matcher` matches, `respond` answers (at most `times` times).

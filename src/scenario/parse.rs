@@ -14,6 +14,7 @@ use super::{
     ScenarioSettings,
 };
 use crate::clock::Timestamp;
+use crate::store::LICENSE_LEVELS;
 use crate::validation::{ErrorBag, Locale, SchemaId, Schemas};
 
 /// Default `hold_ms` of the `timeout` fault.
@@ -208,6 +209,7 @@ fn parse_value(
 }
 
 fn parse_settings(r: &Reader<'_>, v: &Value) -> Result<ScenarioSettings, ScenarioError> {
+    let mut s = ScenarioSettings::default();
     let m = r.object(
         v,
         "settings",
@@ -217,9 +219,24 @@ fn parse_settings(r: &Reader<'_>, v: &Value) -> Result<ScenarioSettings, Scenari
             "id_start",
             "clock",
             "on_duplicate_login",
+            "licenses_available",
         ],
     )?;
-    let mut s = ScenarioSettings::default();
+    if let Some(v) = m.get("licenses_available") {
+        let levels = r.object(v, "settings.licenses_available", &LICENSE_LEVELS)?;
+        let mut caps = [None; 3];
+        for (i, name) in LICENSE_LEVELS.iter().enumerate() {
+            if let Some(v) = levels.get(*name) {
+                caps[i] = Some(r.uint(
+                    v,
+                    &format!("settings.licenses_available.{name}"),
+                    0,
+                    u64::MAX,
+                )?);
+            }
+        }
+        s.licenses_available = Some(caps);
+    }
     if let Some(v) = m.get("locale") {
         let text = r.string(v, "settings.locale")?;
         s.locale = Some(

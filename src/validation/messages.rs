@@ -75,6 +75,8 @@ pub enum Rule {
     Exists,
     /// `prohibited`: a key the schema forbids (`additionalProperties: false`).
     Prohibited,
+    /// `required_without`: neither this nor the alternatives (`:values`) is present.
+    RequiredWithout(String),
 }
 
 impl Rule {
@@ -128,6 +130,10 @@ impl Rule {
             Rule::Regex => ("The :attribute field format is invalid.", None),
             Rule::Unique => ("The :attribute has already been taken.", None),
             Rule::Prohibited => ("The :attribute field is prohibited.", None),
+            Rule::RequiredWithout(values) => (
+                "The :attribute field is required when :values is not present.",
+                Some((":values", values)),
+            ),
         }
     }
 
@@ -178,6 +184,10 @@ impl Rule {
             Rule::Regex => ("Значение поля :attribute имеет некорректный формат.", None),
             Rule::Unique => ("Такое значение поля :attribute уже существует.", None),
             Rule::Prohibited => ("Значение поля :attribute запрещено.", None),
+            Rule::RequiredWithout(values) => (
+                "Поле :attribute обязательно, когда :values не указано.",
+                Some((":values", values)),
+            ),
         }
     }
 }

@@ -32,22 +32,54 @@ pub use messages::{Locale, Rule};
 pub enum SchemaId {
     /// `POST /api/v1/billing/user/manage`.
     UserCreate,
+    /// `PATCH /api/v1/billing/user/manage`.
+    UserUpdate,
+    /// `DELETE /api/v1/billing/user/manage`.
+    UserDelete,
+    /// `POST /api/v1/billing/user/manage/licenses`.
+    Licenses,
+    /// `POST /api/v1/billing/user/manage/licenses/check`.
+    LicensesCheck,
+    /// `POST /api/v1/billing/user/manage/cameras`.
+    Cameras,
+    /// `POST /api/v1/billing/user/manage/intercoms`.
+    Intercoms,
 }
 
 impl SchemaId {
     /// Every schema, in the order `check` reports them.
-    pub const ALL: [SchemaId; 1] = [SchemaId::UserCreate];
+    pub const ALL: [SchemaId; 7] = [
+        SchemaId::UserCreate,
+        SchemaId::UserUpdate,
+        SchemaId::UserDelete,
+        SchemaId::Licenses,
+        SchemaId::LicensesCheck,
+        SchemaId::Cameras,
+        SchemaId::Intercoms,
+    ];
 
     /// The file name under `schemas/` (and under a `--schemas` folder).
     pub fn file_name(self) -> &'static str {
         match self {
             SchemaId::UserCreate => "user-create.schema.json",
+            SchemaId::UserUpdate => "user-update.schema.json",
+            SchemaId::UserDelete => "user-delete.schema.json",
+            SchemaId::Licenses => "licenses.schema.json",
+            SchemaId::LicensesCheck => "licenses-check.schema.json",
+            SchemaId::Cameras => "cameras.schema.json",
+            SchemaId::Intercoms => "intercoms.schema.json",
         }
     }
 
     fn embedded(self) -> &'static str {
         match self {
             SchemaId::UserCreate => include_str!("../../schemas/user-create.schema.json"),
+            SchemaId::UserUpdate => include_str!("../../schemas/user-update.schema.json"),
+            SchemaId::UserDelete => include_str!("../../schemas/user-delete.schema.json"),
+            SchemaId::Licenses => include_str!("../../schemas/licenses.schema.json"),
+            SchemaId::LicensesCheck => include_str!("../../schemas/licenses-check.schema.json"),
+            SchemaId::Cameras => include_str!("../../schemas/cameras.schema.json"),
+            SchemaId::Intercoms => include_str!("../../schemas/intercoms.schema.json"),
         }
     }
 
@@ -406,6 +438,28 @@ impl CompiledSchema {
                 }
                 return;
             }
+            ValidationErrorKind::AnyOf { .. } => {
+                if let Some(names) = field_schema.and_then(required_alternatives) {
+                    // `anyOf` of single `required` lists is Laravel's `required_without`.
+                    let parent = dotted(&ipath);
+                    let values = names[1..]
+                        .iter()
+                        .map(|n| messages::display_attribute(&join_key(&parent, n), wildcard))
+                        .collect::<Vec<_>>()
+                        .join(" / ");
+                    let mut path = ipath;
+                    path.push(Segment::Key(names[0].to_owned()));
+                    out.push(Candidate::new(
+                        path,
+                        join_key(&key, names[0]),
+                        wildcard,
+                        Rule::RequiredWithout(values),
+                        precedence,
+                    ));
+                    return;
+                }
+                Rule::Regex
+            }
             // Laravel has no closer wording for the remaining keywords (pattern, other
             // formats, multipleOf, not, oneOf...) than its regex message.
             _ => Rule::Regex,
@@ -636,6 +690,19 @@ fn schema_at<'a>(document: &'a Value, spath: &[String]) -> Option<&'a Value> {
         Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
         _ => None,
     })
+}
+
+/// The property names of an `anyOf` whose branches are each `{"required": [name]}`.
+fn required_alternatives(schema: &Value) -> Option<Vec<&str>> {
+    let branches = schema.get("anyOf")?.as_array()?;
+    let names: Option<Vec<&str>> = branches
+        .iter()
+        .map(|b| match b.get("required")?.as_array()?.as_slice() {
+            [Value::String(name)] if b.as_object()?.len() == 1 => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    names.filter(|n| n.len() >= 2)
 }
 
 fn expected_types(schema: &Value) -> Vec<&str> {

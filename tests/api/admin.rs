@@ -16,7 +16,7 @@ async fn users_can_be_listed_fetched_created_and_deleted() {
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(
         list.text(),
-        r#"{"users":[{"id":1,"login":"test@mail.com","name":null,"type":"type_value","status":"active","created_at":"1970-01-01T00:00:00.000000Z","updated_at":"1970-01-01T00:00:00.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+80283289362"}],"billing_info":{"billing_id":"123123123","billing_extra":[]}}]}"#
+        r#"{"users":[{"id":1,"login":"test@mail.com","name":null,"type":"type_value","status":"active","created_at":"1970-01-01T00:00:00.000000Z","updated_at":"1970-01-01T00:00:00.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+80283289362"}],"billing_info":{"billing_id":"123123123","billing_extra":[]},"permissions":[],"licenses":{"analytic_l1":null,"analytic_l2":null,"analytic_l3":null},"cameras":{"camera_ids":[],"camera_external_ids":[],"public_group_external_ids":[],"private_group_external_ids":[]},"intercoms":[]}]}"#
     );
     assert!(!list.text().contains("qweasdzxc"));
     let one = server

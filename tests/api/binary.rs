@@ -185,7 +185,20 @@ async fn check_accepts_the_shipped_schemas_and_names_the_broken_file() {
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas");
     let (code, out, err) = run_to_end(&["check", shipped]).await;
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(out, format!("ok: {shipped}/user-create.schema.json\n"));
+    let names = [
+        "cameras",
+        "intercoms",
+        "licenses-check",
+        "licenses",
+        "user-create",
+        "user-delete",
+        "user-update",
+    ];
+    let expected: String = names
+        .iter()
+        .map(|n| format!("ok: {shipped}/{n}.schema.json\n"))
+        .collect();
+    assert_eq!(out, expected);
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("user-create.schema.json");

@@ -37,14 +37,30 @@ async fn unknown_route_is_404_with_laravel_message() {
 async fn wrong_method_is_405_with_allow_header() {
     let server = TestServer::start().await;
     for method in [Method::GET, Method::PUT, Method::HEAD] {
-        let answer = server.send(method.clone(), USERS, JSON_HEADERS, "").await;
+        let answer = server
+            .send(
+                method.clone(),
+                "/api/v1/billing/user/manage/licenses/check",
+                JSON_HEADERS,
+                "",
+            )
+            .await;
         assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(answer.header("allow"), Some("POST"));
+        if method == Method::GET {
+            assert_eq!(
+                answer.text(),
+                r#"{"message":"The GET method is not supported for route api/v1/billing/user/manage/licenses/check. Supported methods: POST."}"#
+            );
+        }
+        let answer = server.send(method.clone(), USERS, JSON_HEADERS, "").await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(answer.header("allow"), Some("POST, PATCH, DELETE"));
         if method != Method::HEAD {
             assert_eq!(
                 answer.text(),
                 format!(
-                    "{{\"message\":\"The {method} method is not supported for route api/v1/billing/user/manage. Supported methods: POST.\"}}"
+                    "{{\"message\":\"The {method} method is not supported for route api/v1/billing/user/manage. Supported methods: POST, PATCH, DELETE.\"}}"
                 )
             );
         }
@@ -56,8 +72,17 @@ async fn options_lists_the_methods_like_laravel() {
     let server = TestServer::start().await;
     let answer = server.send(Method::OPTIONS, USERS, &[], "").await;
     assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(answer.header("allow"), Some("POST"));
+    assert_eq!(answer.header("allow"), Some("POST, PATCH, DELETE"));
     assert_eq!(answer.text(), "");
+    let answer = server
+        .send(
+            Method::OPTIONS,
+            "/api/v1/billing/user/manage/cameras",
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(answer.header("allow"), Some("POST"));
 }
 
 #[tokio::test]

@@ -97,7 +97,7 @@ async fn unknown_schema_file_in_folder_is_refused_with_its_name() {
     assert_eq!(
         err,
         format!(
-            "{}: unknown schema file, expected one of user-create.schema.json",
+            "{}: unknown schema file, expected one of user-create.schema.json, user-update.schema.json, user-delete.schema.json, licenses.schema.json, licenses-check.schema.json, cameras.schema.json, intercoms.schema.json",
             dir.path().join("user-craete.schema.json").display()
         )
     );
