@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::api::cameras::CAMERA_LISTS;
 use crate::api::{self, Decoded, RequestContext, users};
+use crate::clock::{Clock, Timestamp};
 use crate::error::ApiError;
 use crate::journal::Filter;
 use crate::reply::{Reply, header_value};
@@ -135,12 +136,10 @@ fn serve(
             let stored = runtime.store.get(&login).ok_or_else(|| no_user(&login))?;
             Ok(Reply::json(status, user_view(&stored).to_string()))
         }
-        AdminRoute::DeleteUser(login) => {
-            match runtime.store.delete(&login, runtime.settings.clock.now()) {
-                Some(_) => Ok(Reply::empty(StatusCode::NO_CONTENT)),
-                None => Err(no_user(&login)),
-            }
-        }
+        AdminRoute::DeleteUser(login) => match runtime.store.delete(&login, runtime.now()) {
+            Some(_) => Ok(Reply::empty(StatusCode::NO_CONTENT)),
+            None => Err(no_user(&login)),
+        },
         AdminRoute::PasswordCheck(login) => {
             let doc = json_object(body, "{\"password\": \"...\"}")?;
             let Some(password) = doc.get("password").and_then(Value::as_str) else {
@@ -154,6 +153,24 @@ fn serve(
             }
         }
         AdminRoute::Reset => ok(json!({"status": "reset", "users": session.reset()})),
+        AdminRoute::GetClock => ok(clock_view(runtime.clock())),
+        AdminRoute::SetClock => {
+            let doc = json_object(body, "{\"clock\": \"2023-05-02T10:18:50Z\" or null}")?;
+            let clock = match doc.get("clock") {
+                Some(Value::Null) => Clock::System,
+                Some(Value::String(text)) => Clock::Frozen(
+                    Timestamp::parse_rfc3339(text)
+                        .map_err(|e| AdminError::BadRequest(format!("body: clock: {e}")))?,
+                ),
+                _ => {
+                    return Err(AdminError::BadRequest(
+                        "body: clock: required, an RFC 3339 instant or null".into(),
+                    ));
+                }
+            };
+            runtime.set_clock(clock);
+            ok(clock_view(clock))
+        }
         AdminRoute::ListScenarios => {
             let (scenarios, active) = session.scenarios();
             let list: Vec<Value> = scenarios
@@ -210,6 +227,13 @@ fn serve(
             ok(json!({"count": session.journal.count(&matcher)}))
         }
         AdminRoute::UnmatchedRequests => ok(json!({"requests": session.journal.unmatched()})),
+    }
+}
+
+fn clock_view(clock: Clock) -> Value {
+    match clock {
+        Clock::Frozen(t) => json!({"clock": t.to_string(), "frozen": true}),
+        Clock::System => json!({"clock": Clock::System.now().to_string(), "frozen": false}),
     }
 }
 

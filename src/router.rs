@@ -48,6 +48,10 @@ pub enum AdminRoute {
     PasswordCheck(String),
     /// `POST /__admin/reset`.
     Reset,
+    /// `GET /__admin/clock`.
+    GetClock,
+    /// `PUT /__admin/clock`.
+    SetClock,
     /// `GET /__admin/scenarios`.
     ListScenarios,
     /// `GET /__admin/scenario`.
@@ -159,6 +163,14 @@ fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
             ((m == Method::POST).then_some(A::PasswordCheck(login)), POST)
         }
         ["reset"] => ((m == Method::POST).then_some(A::Reset), POST),
+        ["clock"] => (
+            match m {
+                Method::GET => Some(A::GetClock),
+                Method::PUT => Some(A::SetClock),
+                _ => None,
+            },
+            GET_PUT,
+        ),
         ["scenarios"] => ((m == Method::GET).then_some(A::ListScenarios), GET),
         ["scenario"] => (
             match m {

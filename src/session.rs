@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::{Mutex, RwLock};
 
 use crate::api::users;
+use crate::clock::{Clock, Timestamp};
 use crate::config::{Config, Settings};
 use crate::journal::Journal;
 use crate::scenario::{RuleEngine, Scenario};
@@ -32,6 +33,8 @@ pub struct Runtime {
     pub store: Store,
     /// The rules and their counters.
     pub rules: RuleEngine,
+    /// The clock; starts as `settings.clock` and can be moved by `PUT /__admin/clock`.
+    clock: Mutex<Clock>,
 }
 
 impl Runtime {
@@ -43,10 +46,26 @@ impl Runtime {
         }
         Runtime {
             rules: RuleEngine::new(Arc::clone(&scenario)),
+            clock: Mutex::new(settings.clock),
             scenario,
             settings,
             store,
         }
+    }
+
+    /// Now, on this session's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.lock().now()
+    }
+
+    /// The clock in force.
+    pub fn clock(&self) -> Clock {
+        *self.clock.lock()
+    }
+
+    /// Freezes the clock at an instant, or returns it to real time (until the next reset).
+    pub fn set_clock(&self, clock: Clock) {
+        *self.clock.lock() = clock;
     }
 }
 

@@ -4,6 +4,7 @@ use hyper::StatusCode;
 use serde_json::Value;
 
 use super::RequestContext;
+use crate::clock::Timestamp;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::reply::Reply;
@@ -49,7 +50,7 @@ pub fn validated_user(ctx: &RequestContext<'_>, input: &Value) -> Result<User, A
     if !failures.is_empty() {
         return Err(ctx.validation_error(failures));
     }
-    Ok(build_user(&ctx.runtime.store, &ctx.runtime.settings, input))
+    Ok(build_user(&ctx.runtime.store, ctx.runtime.now(), input))
 }
 
 /// Stores a validated user.
@@ -84,7 +85,7 @@ pub fn update(ctx: &RequestContext<'_>, input: &Value) -> Result<Reply, ApiError
         .map(|p| store.hash_password(p));
     let attach = names(input.get("permissions_to_attach"));
     let detach = names(input.get("permissions_to_detach"));
-    let now = ctx.runtime.settings.clock.now();
+    let now = ctx.runtime.now();
     let user = store
         .modify(login, |user| {
             if let Some(status) = input.get("status").and_then(Value::as_str) {
@@ -122,7 +123,7 @@ pub fn delete(ctx: &RequestContext<'_>, input: &Value) -> Result<Reply, ApiError
     let login = super::existing_login(ctx, SchemaId::UserDelete, input)?;
     ctx.runtime
         .store
-        .delete(login, ctx.runtime.settings.clock.now())
+        .delete(login, ctx.runtime.now())
         .ok_or_else(|| super::login_gone(ctx, SchemaId::UserDelete))?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
@@ -139,11 +140,10 @@ fn names(value: Option<&Value>) -> Vec<&str> {
 pub fn seed(store: &Store, settings: &Settings, input: &Value) {
     // A seed can only fail if --max-users is below the number of seeds; then the surplus
     // seeds are dropped, as the store is full anyway.
-    let _ = store.insert(build_user(store, settings, input), false);
+    let _ = store.insert(build_user(store, settings.clock.now(), input), false);
 }
 
-fn build_user(store: &Store, settings: &Settings, input: &Value) -> User {
-    let now = settings.clock.now();
+fn build_user(store: &Store, now: Timestamp, input: &Value) -> User {
     User {
         id: 0,
         login: text(input, "login").into(),

@@ -295,6 +295,12 @@ impl Answer {
         );
     }
 
+    /// Asserts a 422 with exactly this body.
+    pub fn assert_422_raw(&self, body: &str) {
+        assert_eq!(self.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(self.text(), body);
+    }
+
     /// The `errors` keys in the order the server sent them.
     pub fn error_fields(&self) -> Vec<String> {
         self.json()["errors"]
