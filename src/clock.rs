@@ -125,19 +125,41 @@ impl Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    /// Laravel's JSON date format: `2023-05-02T10:18:50.000000Z`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Timestamp {
+    /// Appends Laravel's JSON date format, `2023-05-02T10:18:50.000000Z`, without allocating.
+    pub fn write_laravel(&self, out: &mut Vec<u8>) {
         let days = self.0.div_euclid(86_400);
         let secs = self.0.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000000Z",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
+        let two = |out: &mut Vec<u8>, n: i64| {
+            out.extend_from_slice(&[b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8])
+        };
+        if (0..=9999).contains(&y) {
+            two(out, y / 100);
+            two(out, y % 100);
+        } else {
+            out.extend_from_slice(format!("{y:04}").as_bytes());
+        }
+        out.push(b'-');
+        two(out, m);
+        out.push(b'-');
+        two(out, d);
+        out.push(b'T');
+        two(out, secs / 3600);
+        out.push(b':');
+        two(out, secs / 60 % 60);
+        out.push(b':');
+        two(out, secs % 60);
+        out.extend_from_slice(b".000000Z");
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// Laravel's JSON date format: `2023-05-02T10:18:50.000000Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::with_capacity(27);
+        self.write_laravel(&mut out);
+        f.write_str(&String::from_utf8_lossy(&out))
     }
 }
 

@@ -50,3 +50,16 @@ pub use config::{Config, Settings};
 pub use error::StartupError;
 pub use server::Server;
 pub use validation::{Locale, Schemas};
+
+/// The async runtime the binary serves on: one worker thread per CPU the process may run on
+/// (so `taskset -c 0` gives one), at most 8.
+///
+/// # Errors
+/// When the OS refuses threads or an event queue.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+}

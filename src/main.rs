@@ -23,10 +23,7 @@ fn main() -> ExitCode {
 
 fn serve(cli: &Cli) -> Result<(), StartupError> {
     let config = Config::from_args(&cli.serve)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
-        .enable_all()
-        .build()
+    let runtime = vms_billing_mock::runtime()
         .map_err(|e| StartupError::Setting(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let port_file = config.port_file.clone();

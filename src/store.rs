@@ -1,13 +1,21 @@
 //! The in-memory user model: VMS users keyed by case-insensitive login.
 //!
+//! Users live in 16 shards chosen by the hash of the lower-cased login, each a
+//! `parking_lot::Mutex` over a list of users and an index into it. Sharding keeps lock
+//! contention low on many cores and bounds the pause of an index resize. Ids come from one
+//! atomic counter, taken only once an insert can no longer fail, so they stay gapless.
+//!
 //! Every method locks inside and returns owned values, so no guard ever leaves this module
-//! (and none crosses an `.await`). The store is bounded by `max_users`; soft-deleted users
-//! count against the bound until a reset.
+//! (and none crosses an `.await`). Only the licence pool needs every shard at once; it takes
+//! them in index order. The store is bounded by `max_users`; soft-deleted users count
+//! against the bound until a reset.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use parking_lot::Mutex;
+use compact_str::CompactString;
+use hashbrown::HashTable;
+use parking_lot::{Mutex, MutexGuard};
 
 use crate::clock::Timestamp;
 use crate::validation::write_json_str;
@@ -16,9 +24,9 @@ use crate::validation::write_json_str;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Property {
     /// `type`, such as `phone`.
-    pub kind: Box<str>,
+    pub kind: CompactString,
     /// `value`.
-    pub value: Box<str>,
+    pub value: CompactString,
 }
 
 /// Names of the analytics licence levels, in order.
@@ -44,12 +52,12 @@ pub struct Extra {
 pub struct User {
     /// Assigned on insert, increasing, never reused.
     pub id: u64,
-    /// As sent, after trimming.
-    pub login: Box<str>,
+    /// As sent, after trimming. Strings of up to 24 bytes are stored inline.
+    pub login: CompactString,
     /// `type`.
-    pub kind: Box<str>,
+    pub kind: CompactString,
     /// `status`.
-    pub status: Box<str>,
+    pub status: CompactString,
     /// `billing_properties`, in request order.
     pub billing_properties: Box<[Property]>,
     /// `billing_info` as compact JSON, for the admin view; never returned by the vendor API.
@@ -88,16 +96,14 @@ impl User {
         write_json_str(out, &self.kind);
         out.extend_from_slice(b",\"status\":");
         write_json_str(out, &self.status);
-        let created = self.created_at.to_string();
-        let updated = self.updated_at.to_string();
         out.extend_from_slice(b",\"created_at\":\"");
-        out.extend_from_slice(created.as_bytes());
+        self.created_at.write_laravel(out);
         out.extend_from_slice(b"\",\"updated_at\":\"");
-        out.extend_from_slice(updated.as_bytes());
+        self.updated_at.write_laravel(out);
         match self.deleted_at {
             Some(t) => {
                 out.extend_from_slice(b"\",\"deleted_at\":\"");
-                out.extend_from_slice(t.to_string().as_bytes());
+                t.write_laravel(out);
                 out.extend_from_slice(b"\",");
             }
             None => out.extend_from_slice(b"\",\"deleted_at\":null,"),
@@ -128,7 +134,18 @@ impl User {
 /// `{"id":N`, the part of the user object that needs the id.
 pub fn render_head(id: u64, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"id\":");
-    out.extend_from_slice(id.to_string().as_bytes());
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = id;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// A licence level the request would take past what the scenario makes available.
@@ -160,48 +177,59 @@ pub enum Inserted {
     Updated(User),
 }
 
+const SHARDS: usize = 16;
+
 /// The user store of one session.
 pub struct Store {
-    inner: Mutex<Users>,
-    salt: RandomState,
+    shards: Box<[Mutex<Shard>]>,
+    next_id: AtomicU64,
+    held: AtomicUsize,
     capacity: usize,
+    keys: foldhash::fast::RandomState,
+    salt: RandomState,
 }
 
-struct Users {
-    next_id: u64,
-    /// Every user ever created since the last reset, deleted ones included, in id order.
-    all: Vec<User>,
-    /// Lower-cased login of each active user to its index in `all`.
-    active: HashMap<Box<str>, usize>,
+#[derive(Default)]
+struct Shard {
+    /// Every user of this shard since the last reset, deleted ones included.
+    users: Vec<User>,
+    /// Active users: indexes into `users`, hashed by lower-cased login.
+    active: HashTable<u32>,
 }
 
-impl Users {
-    /// Whether `want` licences of `level` fit `cap` beside every other active user's.
-    fn fits(
-        &self,
-        own: Option<usize>,
-        level: usize,
-        want: Option<u64>,
-        cap: Option<u64>,
-    ) -> Result<(), LicenseShortfall> {
-        let (Some(cap), Some(want)) = (cap, want) else {
-            return Ok(());
-        };
-        let used = self
-            .all
+/// Unicode lower-case equality without allocating.
+fn same_login(a: &str, b: &str) -> bool {
+    a == b
+        || a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+impl Shard {
+    fn find(&self, hash: u64, login: &str) -> Option<usize> {
+        self.active
+            .find(hash, |&i| same_login(&self.users[i as usize].login, login))
+            .map(|&i| i as usize)
+    }
+
+    fn remove(&mut self, hash: u64, login: &str) -> Option<usize> {
+        let users = &self.users;
+        let entry = self
+            .active
+            .find_entry(hash, |&i| same_login(&users[i as usize].login, login))
+            .ok()?;
+        let (index, _) = entry.remove();
+        Some(index as usize)
+    }
+
+    /// Licences of `level` held by the active users here, except the one at `own`.
+    fn used(&self, own: Option<usize>, level: usize) -> u64 {
+        self.users
             .iter()
             .enumerate()
             .filter(|(i, u)| Some(*i) != own && u.deleted_at.is_none())
             .map(|(_, u)| u.license(level))
-            .fold(0u64, u64::saturating_add);
-        if used.saturating_add(want) > cap {
-            Err(LicenseShortfall {
-                level,
-                remaining: cap.saturating_sub(used),
-            })
-        } else {
-            Ok(())
-        }
+            .fold(0u64, u64::saturating_add)
     }
 }
 
@@ -209,13 +237,12 @@ impl Store {
     /// An empty store whose first id is `id_start`, holding at most `capacity` users.
     pub fn new(id_start: u64, capacity: usize) -> Self {
         Store {
-            inner: Mutex::new(Users {
-                next_id: id_start,
-                all: Vec::new(),
-                active: HashMap::new(),
-            }),
-            salt: RandomState::new(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            next_id: AtomicU64::new(id_start),
+            held: AtomicUsize::new(0),
             capacity,
+            keys: foldhash::fast::RandomState::default(),
+            salt: RandomState::new(),
         }
     }
 
@@ -224,10 +251,22 @@ impl Store {
         self.salt.hash_one(password)
     }
 
+    fn key_hash(&self, login: &str) -> u64 {
+        let mut h = self.keys.build_hasher();
+        for c in login.chars().flat_map(char::to_lowercase) {
+            h.write_u32(c as u32);
+        }
+        h.finish()
+    }
+
+    fn shard(&self, hash: u64) -> MutexGuard<'_, Shard> {
+        self.shards[(hash >> 60) as usize % SHARDS].lock()
+    }
+
     /// Whether an active user has this login, compared case-insensitively.
     pub fn login_taken(&self, login: &str) -> bool {
-        let key = login.to_lowercase();
-        self.inner.lock().active.contains_key(key.as_str())
+        let hash = self.key_hash(login);
+        self.shard(hash).find(hash, login).is_some()
     }
 
     /// Inserts a user, assigning the next id. Uniqueness is checked again under the lock,
@@ -237,13 +276,14 @@ impl Store {
     /// # Errors
     /// [`StoreError::LoginTaken`] or [`StoreError::Full`]; no id is consumed then.
     pub fn insert(&self, mut user: User, upsert: bool) -> Result<Inserted, StoreError> {
-        let key: Box<str> = user.login.to_lowercase().into();
-        let mut users = self.inner.lock();
-        if let Some(&index) = users.active.get(&key) {
+        let hash = self.key_hash(&user.login);
+        let mut guard = self.shard(hash);
+        let shard = &mut *guard;
+        if let Some(index) = shard.find(hash, &user.login) {
             if !upsert {
                 return Err(StoreError::LoginTaken);
             }
-            let existing = &mut users.all[index];
+            let existing = &mut shard.users[index];
             existing.kind = user.kind;
             existing.status = user.status;
             existing.billing_properties = user.billing_properties;
@@ -252,60 +292,60 @@ impl Store {
             existing.updated_at = user.updated_at;
             return Ok(Inserted::Updated(existing.clone()));
         }
-        if users.all.len() >= self.capacity {
+        if self.held.fetch_add(1, Ordering::SeqCst) >= self.capacity
+            || shard.users.len() >= u32::MAX as usize
+        {
+            self.held.fetch_sub(1, Ordering::SeqCst);
             return Err(StoreError::Full(self.capacity));
         }
-        let id = users.next_id;
-        users.next_id += 1;
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         user.id = id;
-        let index = users.all.len();
-        users.all.push(user);
-        users.active.insert(key, index);
+        let index = shard.users.len() as u32;
+        shard.users.push(user);
+        let Shard { users, active } = shard;
+        active.insert_unique(hash, index, |&i| self.key_hash(&users[i as usize].login));
         Ok(Inserted::New(id))
     }
 
     /// Soft-deletes the active user with this login: it leaves the API, keeps its id, and
     /// the login is free again. Returns the user as deleted.
     pub fn delete(&self, login: &str, at: Timestamp) -> Option<User> {
-        let key = login.to_lowercase();
-        let mut users = self.inner.lock();
-        let index = users.active.remove(key.as_str())?;
-        let user = &mut users.all[index];
+        let hash = self.key_hash(login);
+        let mut shard = self.shard(hash);
+        let index = shard.remove(hash, login)?;
+        let user = &mut shard.users[index];
         user.deleted_at = Some(at);
         Some(user.clone())
     }
 
     /// The active user with this login, if any.
     pub fn get(&self, login: &str) -> Option<User> {
-        let key = login.to_lowercase();
-        let users = self.inner.lock();
-        users
-            .active
-            .get(key.as_str())
-            .map(|&i| users.all[i].clone())
+        let hash = self.key_hash(login);
+        let shard = self.shard(hash);
+        shard.find(hash, login).map(|i| shard.users[i].clone())
     }
 
     /// The active user with this login, else the most recently deleted one.
     pub fn get_any(&self, login: &str) -> Option<User> {
-        let key = login.to_lowercase();
-        let users = self.inner.lock();
-        match users.active.get(key.as_str()) {
-            Some(&i) => Some(users.all[i].clone()),
-            None => users
-                .all
+        let hash = self.key_hash(login);
+        let shard = self.shard(hash);
+        match shard.find(hash, login) {
+            Some(i) => Some(shard.users[i].clone()),
+            None => shard
+                .users
                 .iter()
                 .rev()
-                .find(|u| u.login.to_lowercase() == key)
+                .find(|u| same_login(&u.login, login))
                 .cloned(),
         }
     }
 
     /// Applies `change` to the active user with this login and returns the result.
     pub fn modify(&self, login: &str, change: impl FnOnce(&mut User)) -> Option<User> {
-        let key = login.to_lowercase();
-        let mut users = self.inner.lock();
-        let index = *users.active.get(key.as_str())?;
-        let user = &mut users.all[index];
+        let hash = self.key_hash(login);
+        let mut shard = self.shard(hash);
+        let index = shard.find(hash, login)?;
+        let user = &mut shard.users[index];
         change(user);
         Some(user.clone())
     }
@@ -314,6 +354,47 @@ impl Store {
     pub fn password_matches(&self, login: &str, password: &str) -> Option<bool> {
         let hash = self.hash_password(password);
         self.get_any(login).map(|u| u.password_hash == hash)
+    }
+
+    /// Every shard, locked in index order (the one lock order of this module).
+    fn lock_all(&self) -> Vec<MutexGuard<'_, Shard>> {
+        self.shards.iter().map(|s| s.lock()).collect()
+    }
+
+    /// Licences of `level` held by active users other than the one at (`shard`, `index`).
+    fn used(shards: &[MutexGuard<'_, Shard>], own: Option<(usize, usize)>, level: usize) -> u64 {
+        shards
+            .iter()
+            .enumerate()
+            .map(|(s, shard)| shard.used(own.filter(|(o, _)| *o == s).map(|(_, i)| i), level))
+            .fold(0u64, u64::saturating_add)
+    }
+
+    fn fits(
+        shards: &[MutexGuard<'_, Shard>],
+        own: Option<(usize, usize)>,
+        level: usize,
+        want: Option<u64>,
+        cap: Option<u64>,
+    ) -> Result<(), LicenseShortfall> {
+        let (Some(cap), Some(want)) = (cap, want) else {
+            return Ok(());
+        };
+        let used = Self::used(shards, own, level);
+        if used.saturating_add(want) > cap {
+            Err(LicenseShortfall {
+                level,
+                remaining: cap.saturating_sub(used),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn locate(&self, shards: &[MutexGuard<'_, Shard>], login: &str) -> Option<(usize, usize)> {
+        let hash = self.key_hash(login);
+        let s = (hash >> 60) as usize % SHARDS;
+        shards[s].find(hash, login).map(|i| (s, i))
     }
 
     /// For each level, whether giving this user `wanted` licences keeps every active user's
@@ -325,15 +406,19 @@ impl Store {
         wanted: [Option<u64>; 3],
         available: [Option<u64>; 3],
     ) -> [Result<(), LicenseShortfall>; 3] {
-        let key = login.to_lowercase();
-        let users = self.inner.lock();
-        let own = users.active.get(key.as_str()).copied();
-        std::array::from_fn(|level| users.fits(own, level, wanted[level], available[level]))
+        if available.iter().all(Option::is_none) {
+            return [Ok(()); 3];
+        }
+        let shards = self.lock_all();
+        let own = self.locate(&shards, login);
+        std::array::from_fn(|level| {
+            Self::fits(&shards, own, level, wanted[level], available[level])
+        })
     }
 
     /// Replaces the licences of the active user with this login, if they fit `available`.
-    /// Check and change happen under one lock, so concurrent requests cannot overbook.
-    /// `Ok(None)`: no such user.
+    /// Check and change happen under the locks of every shard, so concurrent requests cannot
+    /// overbook. `Ok(None)`: no such user.
     ///
     /// # Errors
     /// The first level that does not fit.
@@ -343,38 +428,55 @@ impl Store {
         wanted: [Option<u64>; 3],
         available: [Option<u64>; 3],
     ) -> Result<Option<User>, LicenseShortfall> {
-        let key = login.to_lowercase();
-        let mut users = self.inner.lock();
-        let Some(&index) = users.active.get(key.as_str()) else {
+        let mut shards = self.lock_all();
+        let Some((s, index)) = self.locate(&shards, login) else {
             return Ok(None);
         };
         for level in 0..3 {
-            users.fits(Some(index), level, wanted[level], available[level])?;
+            Self::fits(
+                &shards,
+                Some((s, index)),
+                level,
+                wanted[level],
+                available[level],
+            )?;
         }
-        let user = &mut users.all[index];
+        let user = &mut shards[s].users[index];
         user.extra_mut().licenses = wanted;
         Ok(Some(user.clone()))
     }
 
     /// Every active user, in id order.
     pub fn list(&self) -> Vec<User> {
-        let users = self.inner.lock();
-        users
-            .all
+        let mut all: Vec<User> = self
+            .shards
             .iter()
-            .filter(|u| u.deleted_at.is_none())
-            .cloned()
-            .collect()
+            .flat_map(|s| {
+                s.lock()
+                    .users
+                    .iter()
+                    .filter(|u| u.deleted_at.is_none())
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        all.sort_by_key(|u| u.id);
+        all
     }
 
     /// How many users (active and deleted) the store holds.
     pub fn len(&self) -> usize {
-        self.inner.lock().all.len()
+        self.held.load(Ordering::SeqCst)
     }
 
     /// Whether the store holds no user at all.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// How many users are active (not deleted).
+    pub fn active(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().active.len()).sum()
     }
 }
 
