@@ -121,7 +121,8 @@ fn serve(
         AdminRoute::CreateUser => {
             let input = json_object(body, "a user create body")?;
             let mut diagnostics = Vec::new();
-            let input = api::parse_input(&json_headers(), Decoded::Json(input), &mut diagnostics);
+            let (input, _) =
+                api::parse_input(&json_headers(), Decoded::Json(input), &mut diagnostics);
             let ctx = RequestContext {
                 headers: &json_headers(),
                 runtime: &runtime,

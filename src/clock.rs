@@ -163,14 +163,18 @@ impl fmt::Display for Timestamp {
     }
 }
 
-/// The machine's current UTC time with milliseconds, `2026-11-27T05:10:00.123Z`, for the
-/// request journal (which records when a request really arrived, whatever the mock's clock).
-pub fn wall_time_millis() -> String {
-    let now = SystemTime::now()
+/// The machine's current time in milliseconds since the Unix epoch, for the request journal
+/// (which records when a request really arrived, whatever the mock's clock).
+pub fn wall_millis() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = Timestamp(now.as_secs() as i64).to_string();
-    format!("{}.{:03}Z", &secs[..19], now.subsec_millis())
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Milliseconds since the epoch as UTC with milliseconds: `2026-11-27T05:10:00.123Z`.
+pub fn format_millis(ms: u64) -> String {
+    let secs = Timestamp(i64::try_from(ms / 1000).unwrap_or(i64::MAX)).to_string();
+    format!("{}.{:03}Z", &secs[..19], ms % 1000)
 }
 
 fn is_leap(y: i64) -> bool {
@@ -257,9 +261,8 @@ mod tests {
 
     #[test]
     fn wall_time_has_milliseconds() {
-        let t = wall_time_millis();
-        assert_eq!(t.len(), 24, "{t}");
-        assert!(t.ends_with('Z') && t.as_bytes()[19] == b'.', "{t}");
+        assert_eq!(format_millis(1_683_022_730_042), "2023-05-02T10:18:50.042Z");
+        assert!(wall_millis() > 1_700_000_000_000);
     }
 
     #[test]

@@ -36,8 +36,8 @@ pub struct Entry {
     pub fault: Option<&'static str>,
     /// Whether a route served it (false: 404 or 405 with no rule answering).
     pub routed: bool,
-    /// Arrival, wall-clock UTC with milliseconds.
-    pub at: String,
+    /// Arrival, wall-clock milliseconds since the Unix epoch.
+    pub at_ms: u64,
 }
 
 impl Entry {
@@ -65,7 +65,7 @@ impl Entry {
             "status": self.status,
             "rule": self.rule,
             "fault": self.fault,
-            "at": self.at,
+            "at": crate::clock::format_millis(self.at_ms),
         })
     }
 
@@ -96,15 +96,14 @@ pub fn redact(value: &mut Value) {
     }
 }
 
-/// Headers as recorded: credentials redacted.
-pub fn recorded_headers(headers: &HeaderMap) -> HeaderMap {
-    let mut out = headers.clone();
+/// Headers as recorded: credentials redacted, in place.
+pub fn recorded_headers(mut headers: HeaderMap) -> HeaderMap {
     for name in [AUTHORIZATION, COOKIE] {
-        if out.contains_key(&name) {
-            out.insert(name, HeaderValue::from_static("***"));
+        if headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static("***"));
         }
     }
-    out
+    headers
 }
 
 /// Which entries `GET /__admin/requests` returns.
@@ -218,7 +217,7 @@ mod tests {
             rule: "default".into(),
             fault: None,
             routed: true,
-            at: String::new(),
+            at_ms: 0,
         }
     }
 

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::admin::{self, AdminError};
 use crate::api::{self, Decoded, RequestContext};
-use crate::clock::wall_time_millis;
+use crate::clock::wall_millis;
 use crate::connection::ConnControl;
 use crate::error::ApiError;
 use crate::journal::{self, Entry, MAX_RECORDED_BODY};
@@ -98,18 +98,13 @@ pub async fn handle(
     } else {
         None
     };
-    let recorded_body = journal_body(&decoded, bytes.len());
+    let body_len = bytes.len();
     let mut diagnostics = Vec::new();
-    let (outcome, routed) = match decision.as_ref().map(|d| &d.respond.action) {
+    let (outcome, routed, recorded) = match decision.as_ref().map(|d| &d.respond.action) {
         Some(Action::Errors(bag)) => {
             let locale = runtime.settings.locale;
-            (
-                Outcome::Reply(Reply::json(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    bag.to_json(locale),
-                )),
-                true,
-            )
+            let reply = Reply::json(StatusCode::UNPROCESSABLE_ENTITY, bag.to_json(locale));
+            (Outcome::Reply(reply), true, decoded.into_journal())
         }
         Some(Action::Status {
             status,
@@ -120,22 +115,34 @@ pub async fn handle(
             for (name, value) in headers {
                 reply = reply.header(name.clone(), value.clone());
             }
-            (Outcome::Reply(reply), true)
+            (Outcome::Reply(reply), true, decoded.into_journal())
         }
-        Some(Action::Fault(fault)) => (Outcome::Fault(*fault), true),
+        Some(Action::Fault(fault)) => (Outcome::Fault(*fault), true, decoded.into_journal()),
         Some(Action::Default) | None => {
-            let (reply, routed) =
+            let (reply, routed, recorded) =
                 default_behaviour(&state, &runtime, &parts, decoded, &mut diagnostics);
-            (Outcome::Reply(reply), routed)
+            (Outcome::Reply(reply), routed, recorded)
         }
     };
     let label = decision.as_ref().map_or("default", |d| d.label.as_str());
+    let Parts {
+        method,
+        uri,
+        headers,
+        ..
+    } = parts;
     session.journal.record(Entry {
-        method: parts.method.clone(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: journal::recorded_headers(&parts.headers),
-        body: recorded_body,
+        path: uri.path().to_owned(),
+        query: uri.query().map(str::to_owned),
+        method,
+        headers: journal::recorded_headers(headers),
+        body: if body_len > MAX_RECORDED_BODY {
+            Value::String(format!(
+                "<{body_len} bytes, over {MAX_RECORDED_BODY}: not kept>"
+            ))
+        } else {
+            recorded
+        },
         status: match &outcome {
             Outcome::Reply(reply) => Some(reply.status().as_u16()),
             Outcome::Fault(Fault::MalformedJson) => Some(200),
@@ -147,7 +154,7 @@ pub async fn handle(
             Outcome::Reply(_) => None,
         },
         routed: routed || decision.is_some(),
-        at: wall_time_millis(),
+        at_ms: wall_millis(),
     });
     drop(runtime);
     if let Some(Decision { delay_ms, .. }) = &decision {
@@ -166,55 +173,64 @@ pub async fn handle(
 }
 
 /// The mock's default behaviour: route and run the vendor handler. Also says whether a
-/// route served the request.
+/// route served the request, and hands back what the journal records of the body (the input
+/// the handler saw, passwords redacted; the input is moved, not copied).
 fn default_behaviour(
     state: &AppState,
     runtime: &Runtime,
     parts: &Parts,
     decoded: Decoded,
     diagnostics: &mut Vec<String>,
-) -> (Reply, bool) {
+) -> (Reply, bool, Value) {
     let route = match router::route(&parts.method, parts.uri.path()) {
         Ok(route) => route,
-        Err(e) => return (route_error(e, parts).into_reply(), false),
+        Err(e) => {
+            return (
+                route_error(e, parts).into_reply(),
+                false,
+                decoded.into_journal(),
+            );
+        }
     };
     let ctx = RequestContext {
         headers: &parts.headers,
         runtime,
         schemas: &state.config.schemas,
     };
-    let reply = match route {
+    let handler = match route {
         Route::Options { allowed } => {
             let list = allowed
                 .iter()
                 .map(|m| m.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
-            Reply::empty(StatusCode::OK).header(header::ALLOW, header_value(&list))
-        }
-        Route::UserCreate
-        | Route::UserUpdate
-        | Route::UserDelete
-        | Route::LicensesSet
-        | Route::LicensesCheck
-        | Route::Cameras
-        | Route::Intercoms => {
-            let input = api::parse_input(&parts.headers, decoded, diagnostics);
-            let handler = match route {
-                Route::UserUpdate => api::users::update,
-                Route::UserDelete => api::users::delete,
-                Route::LicensesSet => api::licenses::set,
-                Route::LicensesCheck => api::licenses::check,
-                Route::Cameras => api::cameras::sync,
-                Route::Intercoms => api::intercoms::sync,
-                _ => api::users::create,
-            };
-            handler(&ctx, &input).unwrap_or_else(ApiError::into_reply)
+            let reply = Reply::empty(StatusCode::OK).header(header::ALLOW, header_value(&list));
+            return (reply, true, decoded.into_journal());
         }
         // `/__admin` never reaches here; answer as an unknown route if it ever did.
-        Route::Admin(_) => return (route_error(RouteError::NotFound, parts).into_reply(), false),
+        Route::Admin(_) => {
+            return (
+                route_error(RouteError::NotFound, parts).into_reply(),
+                false,
+                decoded.into_journal(),
+            );
+        }
+        Route::UserCreate => api::users::create,
+        Route::UserUpdate => api::users::update,
+        Route::UserDelete => api::users::delete,
+        Route::LicensesSet => api::licenses::set,
+        Route::LicensesCheck => api::licenses::check,
+        Route::Cameras => api::cameras::sync,
+        Route::Intercoms => api::intercoms::sync,
     };
-    (reply, true)
+    let (input, other) = api::parse_input(&parts.headers, decoded, diagnostics);
+    let reply = handler(&ctx, &input).unwrap_or_else(ApiError::into_reply);
+    let recorded = other.unwrap_or_else(|| {
+        let mut input = input;
+        journal::redact(&mut input);
+        input
+    });
+    (reply, true, recorded)
 }
 
 /// Carries out a fault. Only `malformed_json` answers; the others never return, because the
@@ -236,22 +252,6 @@ async fn inject(state: &AppState, conn: &ConnControl, fault: Fault) -> Response<
         }
     }
     std::future::pending().await
-}
-
-fn journal_body(decoded: &Decoded, len: usize) -> Value {
-    match decoded {
-        Decoded::Empty => Value::Null,
-        Decoded::Json(_) if len > MAX_RECORDED_BODY => {
-            Value::String(format!("<{len} bytes, over {MAX_RECORDED_BODY}: not kept>"))
-        }
-        Decoded::Json(v) => {
-            let mut v = v.clone();
-            journal::redact(&mut v);
-            v
-        }
-        // Never keep raw text: a form-encoded body could carry a password.
-        Decoded::Invalid(_) => Value::String(format!("<{len} bytes, not JSON: not kept>")),
-    }
 }
 
 fn route_error(error: RouteError, parts: &Parts) -> ApiError {
@@ -299,13 +299,13 @@ fn body_error(
             method: parts.method.clone(),
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().map(str::to_owned),
-            headers: journal::recorded_headers(&parts.headers),
+            headers: journal::recorded_headers(parts.headers.clone()),
             body: Value::String(format!("<{diagnostic}: not kept>")),
             status: Some(reply.status().as_u16()),
             rule: "default".into(),
             fault: None,
             routed: true,
-            at: wall_time_millis(),
+            at_ms: wall_millis(),
         });
     }
     reply.into_response(&[diagnostic])

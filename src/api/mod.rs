@@ -127,7 +127,12 @@ pub enum Decoded {
     /// Valid JSON (any JSON value), as sent.
     Json(Value),
     /// Not JSON.
-    Invalid(serde_json::Error),
+    Invalid {
+        /// Where and why parsing failed.
+        error: serde_json::Error,
+        /// The body's length.
+        len: usize,
+    },
 }
 
 impl Decoded {
@@ -138,7 +143,10 @@ impl Decoded {
         }
         match serde_json::from_slice::<Value>(body) {
             Ok(v) => Decoded::Json(v),
-            Err(e) => Decoded::Invalid(e),
+            Err(error) => Decoded::Invalid {
+                error,
+                len: body.len(),
+            },
         }
     }
 
@@ -146,14 +154,35 @@ impl Decoded {
     pub fn json(&self) -> Option<&Value> {
         match self {
             Decoded::Json(v) => Some(v),
-            Decoded::Empty | Decoded::Invalid(_) => None,
+            Decoded::Empty | Decoded::Invalid { .. } => None,
+        }
+    }
+
+    /// What the journal keeps of this body: the JSON with passwords redacted, or a note.
+    /// Never raw text, which could carry a password in another encoding.
+    pub fn into_journal(self) -> Value {
+        match self {
+            Decoded::Empty => Value::Null,
+            Decoded::Json(mut v) => {
+                crate::journal::redact(&mut v);
+                v
+            }
+            Decoded::Invalid { len, .. } => {
+                Value::String(format!("<{len} bytes, not JSON: not kept>"))
+            }
         }
     }
 }
 
 /// Turns a decoded body into Laravel's normalised input: a JSON object, or an empty one for
-/// anything else (with a diagnostic saying what was wrong).
-pub fn parse_input(headers: &HeaderMap, body: Decoded, diagnostics: &mut Vec<String>) -> Value {
+/// anything else (with a diagnostic saying what was wrong). The second value is what the
+/// journal records instead of the input, when the input is not what was sent (`None`: record
+/// the input itself, once the handler is done with it).
+pub fn parse_input(
+    headers: &HeaderMap,
+    body: Decoded,
+    diagnostics: &mut Vec<String>,
+) -> (Value, Option<Value>) {
     if !expects_json(headers) {
         diagnostics.push(
             "no Accept: application/json; the real API would answer a validation failure with a 302 redirect"
@@ -161,34 +190,35 @@ pub fn parse_input(headers: &HeaderMap, body: Decoded, diagnostics: &mut Vec<Str
         );
     }
     let empty = || Value::Object(Map::new());
-    if matches!(body, Decoded::Empty) {
-        return empty();
-    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !(essence.contains("/json") || essence.contains("+json")) {
-        let shown = if content_type.is_empty() {
-            "missing"
-        } else {
-            content_type
-        };
-        diagnostics.push(format!(
-            "Content-Type is {shown}, not application/json: the body was ignored"
-        ));
-        return empty();
-    }
+    let is_json = essence.contains("/json") || essence.contains("+json");
     let mut value = match body {
-        Decoded::Json(v) => v,
-        Decoded::Invalid(e) => {
+        Decoded::Empty => return (empty(), Some(Value::Null)),
+        body if !is_json => {
+            let shown = if content_type.is_empty() {
+                "missing"
+            } else {
+                content_type
+            };
             diagnostics.push(format!(
-                "body is not valid JSON: {e}; treated as empty input"
+                "Content-Type is {shown}, not application/json: the body was ignored"
             ));
-            return empty();
+            return (empty(), Some(body.into_journal()));
         }
-        Decoded::Empty => return empty(),
+        Decoded::Invalid { error, len } => {
+            diagnostics.push(format!(
+                "body is not valid JSON: {error}; treated as empty input"
+            ));
+            return (
+                empty(),
+                Some(Decoded::Invalid { error, len }.into_journal()),
+            );
+        }
+        Decoded::Json(v) => v,
     };
     if !value.is_object() {
         let kind = match value {
@@ -201,10 +231,10 @@ pub fn parse_input(headers: &HeaderMap, body: Decoded, diagnostics: &mut Vec<Str
         diagnostics.push(format!(
             "JSON body is {kind}, not an object; treated as empty input"
         ));
-        return empty();
+        return (empty(), Some(Decoded::Json(value).into_journal()));
     }
     normalise(&mut value);
-    value
+    (value, None)
 }
 
 #[cfg(test)]

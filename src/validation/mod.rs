@@ -295,7 +295,13 @@ impl CompiledSchema {
     /// in Laravel's order.
     pub fn validate(&self, input: &Value) -> Failures {
         let mut found = Vec::new();
-        for error in self.validator.iter_errors(input) {
+        // Fast path: a valid input builds no error objects at all.
+        let errors = if self.validator.is_valid(input) {
+            None
+        } else {
+            Some(self.validator.iter_errors(input))
+        };
+        for error in errors.into_iter().flatten() {
             let ipath: Vec<Segment> = error
                 .instance_path()
                 .segments()
