@@ -49,6 +49,7 @@ pub use clock::{Clock, Timestamp};
 pub use config::{Config, Settings};
 pub use error::StartupError;
 pub use server::Server;
+pub use service::{Answer, Processed};
 pub use validation::{Locale, Schemas};
 
 /// The async runtime the binary serves on: one worker thread per CPU the process may run on
@@ -62,4 +63,30 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .worker_threads(workers)
         .enable_all()
         .build()
+}
+
+/// The mock without a network: hand it requests with their whole body and get its decisions.
+/// For embedding in Rust tests and for benchmarks. Delays and faults are reported in
+/// [`service::Processed`], not carried out.
+pub struct Mock {
+    state: std::sync::Arc<state::AppState>,
+    // Keeps the shutdown channel open: a closed one would cut every wait short.
+    _running: tokio::sync::watch::Sender<bool>,
+}
+
+impl Mock {
+    /// A mock with this configuration (its `bind`, `port` and `port_file` are unused).
+    pub fn new(config: Config) -> Self {
+        let (running, stopping) = tokio::sync::watch::channel(false);
+        Mock {
+            state: std::sync::Arc::new(state::AppState::new(config, stopping)),
+            _running: running,
+        }
+    }
+
+    /// Runs one request through the mock, exactly as the server does once the body is read.
+    pub fn process(&self, request: hyper::Request<bytes::Bytes>) -> service::Processed {
+        let (parts, body) = request.into_parts();
+        service::process(&self.state, parts, body)
+    }
 }

@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use crate::journal::{self, Entry, MAX_RECORDED_BODY};
 use crate::reply::{Body, Reply, header_value};
 use crate::router::{self, Route, RouteError, laravel_path};
-use crate::scenario::matching::{Decision, RequestView};
+use crate::scenario::matching::RequestView;
 use crate::scenario::{Action, Fault};
 use crate::session::{Runtime, SESSION_HEADER, Session};
 use crate::state::AppState;
@@ -40,37 +40,67 @@ pub const RULE_HEADER: HeaderName = HeaderName::from_static("x-mock-rule");
 /// The body a `malformed_json` fault cuts in half: the vendor's documented user object.
 const MALFORMED_SOURCE: &str = r#"{"id":1,"login":"test@mail.com","name":null,"type":"type_value","status":"active","created_at":"2023-05-02T10:18:50.000000Z","updated_at":"2023-05-02T10:18:50.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+80283289362"}]}"#;
 
-enum Outcome {
-    Reply(Reply),
-    Fault(Fault),
+/// What the mock decided for one request, before any waiting.
+#[derive(Debug)]
+pub struct Processed {
+    /// How to answer.
+    pub answer: Answer,
+    /// How long to wait first (a scenario's `delay_ms`), in milliseconds.
+    pub delay_ms: u64,
 }
 
-/// Serves one request.
+/// How a request is answered.
+#[derive(Debug)]
+pub enum Answer {
+    /// With this response.
+    Respond(Response<Body>),
+    /// Not at all: the connection is dropped (a scenario fault).
+    Drop {
+        /// Close with a TCP reset rather than a clean close.
+        reset: bool,
+        /// Hold the request open this long first, in milliseconds.
+        hold_ms: u64,
+    },
+}
+
+/// Serves one request from a connection: read the body, [`process`] it, wait, answer.
 pub async fn handle(
     state: Arc<AppState>,
     conn: Arc<ConnControl>,
     req: Request<Incoming>,
 ) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    let session_id = parts
-        .headers
-        .get(SESSION_HEADER)
-        .map(|v| v.to_str().unwrap_or("\u{fffd}"));
-    let session = match state.sessions.get(session_id) {
-        Ok(session) => session,
-        Err(e) => {
-            return AdminError::BadRequest(e.to_string())
-                .into_reply()
-                .into_response(&[]);
-        }
-    };
     let bytes = match read_body(&parts, body, state.config.max_body_bytes).await {
         Ok(bytes) => bytes,
-        Err(e) => return body_error(&state, &session, &parts, e),
+        Err(e) => return body_error(&state, &parts, e),
+    };
+    let processed = process(&state, parts, bytes);
+    state.wait(processed.delay_ms).await;
+    match processed.answer {
+        Answer::Respond(response) => response,
+        Answer::Drop { reset, hold_ms } => {
+            state.wait(hold_ms).await;
+            conn.kill(reset);
+            // The connection task drops the connection, and this future with it.
+            std::future::pending().await
+        }
+    }
+}
+
+/// Runs one request with its whole body through the mock: session, admin or rules, route,
+/// handler, journal. Synchronous and never blocking (delays are returned, not slept).
+pub fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Processed {
+    let respond = |response| Processed {
+        answer: Answer::Respond(response),
+        delay_ms: 0,
+    };
+    let session = match session_of(state, &parts) {
+        Ok(session) => session,
+        Err(e) => return respond(e.into_reply().into_response(&[])),
     };
     if router::is_admin(parts.uri.path()) {
         let reply = match router::route(&parts.method, parts.uri.path()) {
-            Ok(Route::Admin(route)) => admin::handle(&state, &session, route, &parts, &bytes),
+            Ok(Route::Admin(route)) => admin::handle(state, &session, route, &parts, &bytes),
             Ok(_) | Err(RouteError::NotFound) => AdminError::NoEndpoint {
                 method: parts.method.clone(),
                 path: parts.uri.path().to_owned(),
@@ -83,7 +113,7 @@ pub async fn handle(
             }
             .into_reply(),
         };
-        return reply.into_response(&[]);
+        return respond(reply.into_response(&[]));
     }
 
     let runtime = session.runtime();
@@ -100,11 +130,12 @@ pub async fn handle(
     };
     let body_len = bytes.len();
     let mut diagnostics = Vec::new();
-    let (outcome, routed, recorded) = match decision.as_ref().map(|d| &d.respond.action) {
+    let mut fault = None;
+    let (reply, routed, recorded) = match decision.as_ref().map(|d| &d.respond.action) {
         Some(Action::Errors(bag)) => {
             let locale = runtime.settings.locale;
             let reply = Reply::json(StatusCode::UNPROCESSABLE_ENTITY, bag.to_json(locale));
-            (Outcome::Reply(reply), true, decoded.into_journal())
+            (Some(reply), true, decoded.into_journal())
         }
         Some(Action::Status {
             status,
@@ -115,13 +146,22 @@ pub async fn handle(
             for (name, value) in headers {
                 reply = reply.header(name.clone(), value.clone());
             }
-            (Outcome::Reply(reply), true, decoded.into_journal())
+            (Some(reply), true, decoded.into_journal())
         }
-        Some(Action::Fault(fault)) => (Outcome::Fault(*fault), true, decoded.into_journal()),
+        Some(Action::Fault(Fault::MalformedJson)) => {
+            fault = Some(Fault::MalformedJson);
+            let cut = &MALFORMED_SOURCE[..MALFORMED_SOURCE.len() / 2];
+            let reply = Reply::json(StatusCode::OK, Bytes::from_static(cut.as_bytes()));
+            (Some(reply), true, decoded.into_journal())
+        }
+        Some(Action::Fault(f)) => {
+            fault = Some(*f);
+            (None, true, decoded.into_journal())
+        }
         Some(Action::Default) | None => {
             let (reply, routed, recorded) =
-                default_behaviour(&state, &runtime, &parts, decoded, &mut diagnostics);
-            (Outcome::Reply(reply), routed, recorded)
+                default_behaviour(state, &runtime, &parts, decoded, &mut diagnostics);
+            (Some(reply), routed, recorded)
         }
     };
     let label = decision.as_ref().map_or("default", |d| d.label.as_str());
@@ -143,33 +183,44 @@ pub async fn handle(
         } else {
             recorded
         },
-        status: match &outcome {
-            Outcome::Reply(reply) => Some(reply.status().as_u16()),
-            Outcome::Fault(Fault::MalformedJson) => Some(200),
-            Outcome::Fault(_) => None,
-        },
+        status: reply.as_ref().map(|r| r.status().as_u16()),
         rule: label.to_owned(),
-        fault: match &outcome {
-            Outcome::Fault(f) => Some(f.name()),
-            Outcome::Reply(_) => None,
-        },
+        fault: fault.map(|f| f.name()),
         routed: routed || decision.is_some(),
         at_ms: wall_millis(),
     });
-    drop(runtime);
-    if let Some(Decision { delay_ms, .. }) = &decision {
-        state.wait(*delay_ms).await;
-    }
-    let mut response = match outcome {
-        Outcome::Reply(reply) => reply.into_response(&diagnostics),
-        Outcome::Fault(fault) => inject(&state, &conn, fault).await,
+    let delay_ms = decision.as_ref().map_or(0, |d| d.delay_ms);
+    let answer = match (reply, fault) {
+        (Some(reply), _) => {
+            let mut response = reply.into_response(&diagnostics);
+            if let Some(d) = &decision {
+                response
+                    .headers_mut()
+                    .insert(RULE_HEADER, header_value(&d.label));
+            }
+            Answer::Respond(response)
+        }
+        (None, Some(Fault::Timeout { hold })) => Answer::Drop {
+            reset: false,
+            hold_ms: u64::try_from(hold.as_millis()).unwrap_or(u64::MAX),
+        },
+        (None, f) => Answer::Drop {
+            reset: f == Some(Fault::ConnectionReset),
+            hold_ms: 0,
+        },
     };
-    if let Some(d) = &decision {
-        response
-            .headers_mut()
-            .insert(RULE_HEADER, header_value(&d.label));
-    }
-    response
+    Processed { answer, delay_ms }
+}
+
+fn session_of(state: &AppState, parts: &Parts) -> Result<Arc<Session>, AdminError> {
+    let id = parts
+        .headers
+        .get(SESSION_HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{fffd}"));
+    state
+        .sessions
+        .get(id)
+        .map_err(|e| AdminError::BadRequest(e.to_string()))
 }
 
 /// The mock's default behaviour: route and run the vendor handler. Also says whether a
@@ -233,27 +284,6 @@ fn default_behaviour(
     (reply, true, recorded)
 }
 
-/// Carries out a fault. Only `malformed_json` answers; the others never return, because the
-/// connection task drops the connection (and with it this future).
-async fn inject(state: &AppState, conn: &ConnControl, fault: Fault) -> Response<Body> {
-    match fault {
-        Fault::MalformedJson => {
-            let cut = &MALFORMED_SOURCE[..MALFORMED_SOURCE.len() / 2];
-            return Reply::json(StatusCode::OK, Bytes::from_static(cut.as_bytes()))
-                .into_response(&[]);
-        }
-        Fault::ConnectionReset => conn.kill(true),
-        Fault::EmptyResponse => conn.kill(false),
-        Fault::Timeout { hold } => {
-            state
-                .wait(u64::try_from(hold.as_millis()).unwrap_or(u64::MAX))
-                .await;
-            conn.kill(false);
-        }
-    }
-    std::future::pending().await
-}
-
 fn route_error(error: RouteError, parts: &Parts) -> ApiError {
     let path = laravel_path(parts.uri.path()).to_owned();
     match error {
@@ -266,12 +296,7 @@ fn route_error(error: RouteError, parts: &Parts) -> ApiError {
     }
 }
 
-fn body_error(
-    state: &AppState,
-    session: &Session,
-    parts: &Parts,
-    error: BodyError,
-) -> Response<Body> {
+fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Body> {
     let (reply, diagnostic) = match error {
         BodyError::TooLarge { drained } => {
             let reply = ApiError::PayloadTooLarge.into_reply();
@@ -294,7 +319,7 @@ fn body_error(
             "the request body broke off".to_owned(),
         ),
     };
-    if !router::is_admin(parts.uri.path()) {
+    if let (false, Ok(session)) = (router::is_admin(parts.uri.path()), session_of(state, parts)) {
         session.journal.record(Entry {
             method: parts.method.clone(),
             path: parts.uri.path().to_owned(),

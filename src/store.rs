@@ -10,7 +10,7 @@
 //! them in index order. The store is bounded by `max_users`; soft-deleted users count
 //! against the bound until a reset.
 
-use std::hash::{BuildHasher, Hasher, RandomState};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use compact_str::CompactString;
@@ -251,16 +251,28 @@ impl Store {
         self.salt.hash_one(password)
     }
 
+    /// The hash of the lower-cased login (char by char, as `same_login` compares). ASCII
+    /// logins, nearly all of them, are lower-cased on the stack.
     fn key_hash(&self, login: &str) -> u64 {
-        let mut h = self.keys.build_hasher();
-        for c in login.chars().flat_map(char::to_lowercase) {
-            h.write_u32(c as u32);
+        let mut buf = [0u8; 64];
+        if login.is_ascii() && login.len() <= buf.len() {
+            let lower = &mut buf[..login.len()];
+            lower.copy_from_slice(login.as_bytes());
+            lower.make_ascii_lowercase();
+            return self.keys.hash_one(&*lower);
         }
-        h.finish()
+        let lower: String = login.chars().flat_map(char::to_lowercase).collect();
+        self.keys.hash_one(lower.as_bytes())
+    }
+
+    /// Middle bits pick the shard: hashbrown uses the low bits for the bucket and the top 7
+    /// as the tag, which must keep their spread within a shard.
+    fn shard_of(hash: u64) -> usize {
+        (hash >> 32) as usize % SHARDS
     }
 
     fn shard(&self, hash: u64) -> MutexGuard<'_, Shard> {
-        self.shards[(hash >> 60) as usize % SHARDS].lock()
+        self.shards[Self::shard_of(hash)].lock()
     }
 
     /// Whether an active user has this login, compared case-insensitively.
@@ -393,7 +405,7 @@ impl Store {
 
     fn locate(&self, shards: &[MutexGuard<'_, Shard>], login: &str) -> Option<(usize, usize)> {
         let hash = self.key_hash(login);
-        let s = (hash >> 60) as usize % SHARDS;
+        let s = Self::shard_of(hash);
         shards[s].find(hash, login).map(|i| (s, i))
     }
 
@@ -568,6 +580,19 @@ mod tests {
         ));
         assert!(store.login_taken("B@x"));
         assert_eq!(store.get("A@x").map(|u| u.id), Some(7));
+    }
+
+    #[test]
+    fn logins_match_ignoring_unicode_case() {
+        let store = Store::new(1, 10);
+        store.insert(user("Ärger@X.com"), false).unwrap();
+        assert!(store.login_taken("ärger@x.COM"));
+        // The Kelvin sign lower-cases to an ASCII k.
+        store.insert(user("k@x"), false).unwrap();
+        assert!(store.login_taken("\u{212A}@x"));
+        let long = "L".repeat(100);
+        store.insert(user(&long), false).unwrap();
+        assert!(store.login_taken(&long.to_lowercase()));
     }
 
     #[test]

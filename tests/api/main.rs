@@ -8,6 +8,7 @@ mod create;
 mod faults;
 mod helpers;
 mod http_errors;
+mod in_process;
 mod lifecycle;
 mod scenarios;
 mod schemas;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Load benchmark: the mock against a bare hyper baseline, measured in one run.
+#
+#   benches/load.sh [SECONDS]          (default 10 s per measurement)
+#
+# Needs wrk (Debian: apt-get install wrk) and python3. Builds the release binaries, then for
+# each server: pins it to CPU 0 and wrk to CPU 1 (taskset), 32 keep-alive connections, one
+# wrk thread, the vendor's example body (a unique login per request), and prints requests/s,
+# p50/p99, the ratio to the baseline, startup time (launch to first 200), idle and loaded RSS.
+# Then the 422 path (4 errors) and memory per stored user after 1,000,000 creates.
+# Never run by CI; no test asserts a duration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS="${1:-10}"
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+cargo build --release --quiet --bin vms-billing-mock --example bare-hyper
+MOCK=target/release/vms-billing-mock
+BARE=target/release/examples/bare-hyper
+PORT_BARE=18181
+PORT_MOCK=18182
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+wait_port() { for _ in $(seq 200); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.01; done; echo "port $1 not up" >&2; exit 1; }
+
+# wrk_run URL SCRIPT [PREFIX] -> "rps p50_ms p99_ms requests non2xx"
+wrk_run() {
+  local out
+  out=$(taskset -c 1 wrk -t1 -c32 -d"${SECS}s" --latency -s "$2" "$1" -- "${3:-u}")
+  echo "$out" | awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ {rps=$2}
+    /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)}
+    /requests in/ {n=$1}
+    /Non-2xx/ {bad=$5}
+    END {printf "%d %.3f %.3f %d %d\n", rps, p50, p99, n, bad+0}'
+}
+
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
+echo "measuring ${SECS}s per run; server on CPU 0, wrk -t1 -c32 on CPU 1"
+echo
+
+startup_bare=$(python3 benches/startup.py $PORT_BARE 20 -- taskset -c 0 $BARE $PORT_BARE)
+startup_mock=$(python3 benches/startup.py $PORT_MOCK 20 -- taskset -c 0 $MOCK --port $PORT_MOCK)
+
+taskset -c 0 $BARE $PORT_BARE >/dev/null & BARE_PID=$!
+taskset -c 0 $MOCK --port $PORT_MOCK >/dev/null & MOCK_PID=$!
+trap 'kill $BARE_PID $MOCK_PID 2>/dev/null || true' EXIT
+wait_port $PORT_BARE; wait_port $PORT_MOCK
+sleep 0.2
+idle_bare=$(rss_kb $BARE_PID); idle_mock=$(rss_kb $MOCK_PID)
+
+read -r b_rps b_p50 b_p99 _ _ < <(wrk_run http://127.0.0.1:$PORT_BARE benches/create.lua)
+read -r m_rps m_p50 m_p99 m_n m_bad < <(wrk_run http://127.0.0.1:$PORT_MOCK benches/create.lua)
+read -r i_rps i_p50 i_p99 _ i_bad < <(wrk_run http://127.0.0.1:$PORT_MOCK benches/invalid.lua)
+loaded_bare=$(rss_kb $BARE_PID); loaded_mock=$(rss_kb $MOCK_PID)
+
+printf "%-28s %10s %9s %9s %7s %14s %9s %10s\n" "server / path" "req/s" "p50 ms" "p99 ms" "ratio" "startup ms" "idle RSS" "loaded RSS"
+printf "%-28s %10d %9.3f %9.3f %7s %14s %7d kB %8d kB\n" "bare hyper (fixed 200)" "$b_rps" "$b_p50" "$b_p99" "1.00" "${startup_bare% *} (max ${startup_bare#* })" "$idle_bare" "$loaded_bare"
+printf "%-28s %10d %9.3f %9.3f %7.2f %14s %7d kB %8d kB\n" "mock create 200 (unique)" "$m_rps" "$m_p50" "$m_p99" "$(echo "$m_rps / $b_rps" | bc -l)" "${startup_mock% *} (max ${startup_mock#* })" "$idle_mock" "$loaded_mock"
+printf "%-28s %10d %9.3f %9.3f %7.2f\n" "mock create 422 (4 errors)" "$i_rps" "$i_p50" "$i_p99" "$(echo "$i_rps / $b_rps" | bc -l)"
+echo "(mock 200 run: $m_n requests, $m_bad non-2xx; 422 run: $i_bad non-2xx, all expected)"
+
+kill $BARE_PID $MOCK_PID; wait 2>/dev/null || true
+
+# Memory per stored user: fill the journal first (its size is capped), then 1,000,000 more
+# creates, and divide the growth of the resident set by the users added.
+taskset -c 0 $MOCK --port $PORT_MOCK >/dev/null & MOCK_PID=$!
+trap 'kill $MOCK_PID 2>/dev/null || true' EXIT
+wait_port $PORT_MOCK
+SECS=2 wrk_run http://127.0.0.1:$PORT_MOCK benches/create.lua warm >/dev/null
+before=$(rss_kb $MOCK_PID)
+added=0
+run=0
+while [ "$added" -lt 1000000 ]; do
+  run=$((run + 1))
+  read -r _ _ _ n bad < <(SECS=10 wrk_run http://127.0.0.1:$PORT_MOCK benches/create.lua "m$run-")
+  added=$((added + n - bad))
+done
+after=$(rss_kb $MOCK_PID)
+echo
+echo "memory per stored user: $(( (after - before) * 1024 / added )) bytes (RSS $before kB -> $after kB after $added more creates)"
