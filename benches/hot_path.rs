@@ -10,6 +10,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hyper::Request;
 use vms_billing_mock::{Config, Mock};
 
+// The binary's allocator, so the numbers match what the server does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn create_request(body: String) -> Request<Bytes> {
     Request::post("/api/v1/billing/user/manage")
         .header("content-type", "application/json")

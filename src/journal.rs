@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use hyper::Method;
 use hyper::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderValue};
+use hyper::{Method, Uri};
 use parking_lot::Mutex;
 use serde_json::{Map, Value, json};
 
@@ -20,18 +20,16 @@ pub const MAX_RECORDED_BODY: usize = 16 * 1024;
 pub struct Entry {
     /// Method.
     pub method: Method,
-    /// Path without the query string.
-    pub path: String,
-    /// Query string, if any.
-    pub query: Option<String>,
+    /// The request target (path and query).
+    pub uri: Uri,
     /// Headers (`Authorization` and `Cookie` redacted).
     pub headers: HeaderMap,
     /// The JSON body with every password redacted; a note for bodies not kept.
     pub body: Value,
     /// The status answered; `None` when a fault answered nothing.
     pub status: Option<u16>,
-    /// What answered: a rule's name or index, or `default`.
-    pub rule: String,
+    /// The rule that answered (its name or index); `None`: the default behaviour.
+    pub rule: Option<Arc<str>>,
     /// The fault injected, if any.
     pub fault: Option<&'static str>,
     /// Whether a route served it (false: 404 or 405 with no rule answering).
@@ -58,12 +56,12 @@ impl Entry {
         }
         json!({
             "method": self.method.as_str(),
-            "path": self.path,
-            "query": self.query,
+            "path": self.uri.path(),
+            "query": self.uri.query(),
             "headers": headers,
             "body": self.body,
             "status": self.status,
-            "rule": self.rule,
+            "rule": self.rule.as_deref().unwrap_or("default"),
             "fault": self.fault,
             "at": crate::clock::format_millis(self.at_ms),
         })
@@ -72,7 +70,7 @@ impl Entry {
     fn view(&self) -> RequestView<'_> {
         RequestView {
             method: &self.method,
-            path: &self.path,
+            path: self.uri.path(),
             headers: &self.headers,
             body: Some(&self.body),
         }
@@ -172,7 +170,7 @@ impl Journal {
         let mut selected: Vec<&Arc<Entry>> = entries
             .iter()
             .filter(|e| filter.method.as_ref().is_none_or(|m| *m == e.method))
-            .filter(|e| wanted_path.is_none_or(|p| crate::router::trim_path(&e.path) == p))
+            .filter(|e| wanted_path.is_none_or(|p| crate::router::trim_path(e.uri.path()) == p))
             .filter(|e| filter.status.is_none_or(|s| e.status == Some(s)))
             .collect();
         if let Some(limit) = filter.limit {
@@ -209,12 +207,11 @@ mod tests {
     fn entry(n: u16) -> Entry {
         Entry {
             method: Method::POST,
-            path: "/p".into(),
-            query: None,
+            uri: Uri::from_static("/p"),
             headers: HeaderMap::new(),
             body: Value::Null,
             status: Some(n),
-            rule: "default".into(),
+            rule: None,
             fault: None,
             routed: true,
             at_ms: 0,

@@ -164,7 +164,6 @@ pub fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Processed {
             (Some(reply), routed, recorded)
         }
     };
-    let label = decision.as_ref().map_or("default", |d| d.label.as_str());
     let Parts {
         method,
         uri,
@@ -172,8 +171,7 @@ pub fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Processed {
         ..
     } = parts;
     session.journal.record(Entry {
-        path: uri.path().to_owned(),
-        query: uri.query().map(str::to_owned),
+        uri,
         method,
         headers: journal::recorded_headers(headers),
         body: if body_len > MAX_RECORDED_BODY {
@@ -184,7 +182,7 @@ pub fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Processed {
             recorded
         },
         status: reply.as_ref().map(|r| r.status().as_u16()),
-        rule: label.to_owned(),
+        rule: decision.as_ref().map(|d| std::sync::Arc::clone(&d.label)),
         fault: fault.map(|f| f.name()),
         routed: routed || decision.is_some(),
         at_ms: wall_millis(),
@@ -322,12 +320,11 @@ fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Bod
     if let (false, Ok(session)) = (router::is_admin(parts.uri.path()), session_of(state, parts)) {
         session.journal.record(Entry {
             method: parts.method.clone(),
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().map(str::to_owned),
+            uri: parts.uri.clone(),
             headers: journal::recorded_headers(parts.headers.clone()),
             body: Value::String(format!("<{diagnostic}: not kept>")),
             status: Some(reply.status().as_u16()),
-            rule: "default".into(),
+            rule: None,
             fault: None,
             routed: true,
             at_ms: wall_millis(),

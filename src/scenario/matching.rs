@@ -195,7 +195,7 @@ struct Counter {
 #[derive(Debug, Clone)]
 pub struct Decision {
     /// The rule's label (name or index).
-    pub label: String,
+    pub label: Arc<str>,
     /// What it answers.
     pub respond: Respond,
     /// The delay drawn for this answer, in milliseconds.
@@ -265,7 +265,7 @@ impl RuleEngine {
                 Some(Delay::Range { min, max }) => min + counter.rng.next_u64() % (max - min + 1),
             };
             decision = Some(Decision {
-                label: rule.label.clone(),
+                label: Arc::clone(&rule.label),
                 respond: rule.respond.clone(),
                 delay_ms,
             });

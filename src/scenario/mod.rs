@@ -74,7 +74,7 @@ pub struct ScenarioSettings {
 #[derive(Debug)]
 pub struct Rule {
     /// Its `name`, or its index in `rules` when unnamed; shown in `X-Mock-Rule`.
-    pub label: String,
+    pub label: std::sync::Arc<str>,
     /// `match`.
     pub matcher: Matcher,
     /// `times`.

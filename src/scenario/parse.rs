@@ -312,9 +312,9 @@ fn parse_users(
 fn parse_rule(r: &Reader<'_>, v: &Value, index: usize) -> Result<Rule, ScenarioError> {
     let path = format!("rules[{index}]");
     let m = r.object(v, &path, &["name", "match", "times", "respond"])?;
-    let label = match m.get("name") {
-        Some(v) => r.string(v, &join(&path, "name"))?.to_owned(),
-        None => index.to_string(),
+    let label: std::sync::Arc<str> = match m.get("name") {
+        Some(v) => r.string(v, &join(&path, "name"))?.into(),
+        None => index.to_string().into(),
     };
     let matcher = match m.get("match") {
         Some(v) => parse_match(r, v, &join(&path, "match"), true)?,

@@ -310,21 +310,25 @@ impl CompiledSchema {
                     LocationSegment::Index(i) => Segment::Index(i),
                 })
                 .collect();
-            let spath: Vec<String> = error
-                .schema_path()
-                .segments()
-                .map(|s| s.to_string())
+            // A JSON pointer; only keys holding `~` or `/` are escaped, so borrow the rest.
+            let pointer = error.schema_path().as_str();
+            let spath: Vec<std::borrow::Cow<'_, str>> = pointer
+                .split('/')
+                .skip(1)
+                .map(|seg| {
+                    if seg.contains('~') {
+                        std::borrow::Cow::Owned(seg.replace("~1", "/").replace("~0", "~"))
+                    } else {
+                        std::borrow::Cow::Borrowed(seg)
+                    }
+                })
                 .collect();
             self.translate(error.kind(), error.instance(), ipath, &spath, &mut found);
         }
-        blank_required(
-            &self.document,
-            input,
-            &mut Vec::new(),
-            "",
-            false,
-            &mut found,
-        );
+        blank_required(&self.document, input, &mut Walk::default(), &mut found);
+        if found.is_empty() {
+            return Failures::default();
+        }
         self.finish(found)
     }
 
@@ -349,7 +353,7 @@ impl CompiledSchema {
         kind: &ValidationErrorKind,
         instance: &Value,
         ipath: Vec<Segment>,
-        spath: &[String],
+        spath: &[std::borrow::Cow<'_, str>],
         out: &mut Vec<Candidate>,
     ) {
         let Some((keyword, field_spath)) = spath.split_last() else {
@@ -664,14 +668,14 @@ fn join_key(prefix: &str, name: &str) -> String {
 /// The Laravel rule key of the field a schema location describes: `properties/x` adds `x`,
 /// `items`, `additionalProperties` and `patternProperties/..` add the wildcard `*`;
 /// combinators (`allOf/0`, `then`) add nothing.
-fn rule_key(spath: &[String]) -> (String, bool) {
+fn rule_key<S: AsRef<str>>(spath: &[S]) -> (String, bool) {
     let mut key = String::new();
     let mut wildcard = false;
     let mut i = 0;
     while i < spath.len() {
-        match spath[i].as_str() {
+        match spath[i].as_ref() {
             "properties" if i + 1 < spath.len() => {
-                key = join_key(&key, &spath[i + 1]);
+                key = join_key(&key, spath[i + 1].as_ref());
                 i += 2;
             }
             "patternProperties" if i + 1 < spath.len() => {
@@ -690,10 +694,10 @@ fn rule_key(spath: &[String]) -> (String, bool) {
     (key, wildcard)
 }
 
-fn schema_at<'a>(document: &'a Value, spath: &[String]) -> Option<&'a Value> {
+fn schema_at<'a, S: AsRef<str>>(document: &'a Value, spath: &[S]) -> Option<&'a Value> {
     spath.iter().try_fold(document, |node, seg| match node {
-        Value::Object(m) => m.get(seg),
-        Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+        Value::Object(m) => m.get(seg.as_ref()),
+        Value::Array(a) => seg.as_ref().parse::<usize>().ok().and_then(|i| a.get(i)),
         _ => None,
     })
 }
@@ -725,13 +729,12 @@ fn expected_types(schema: &Value) -> Vec<&str> {
 
 /// Laravel's `required` also fails for present values that are null, blank, `[]` or `{}`,
 /// which JSON Schema's `required` accepts. Walks `properties`, `items` and
-/// `additionalProperties` alongside the input and reports those.
-fn blank_required(
-    schema: &Value,
-    input: &Value,
-    path: &mut Vec<Segment>,
-    key: &str,
-    wildcard: bool,
+/// `additionalProperties` alongside the input and reports those. Allocates only for what it
+/// reports: the walk itself borrows, and scalars are not descended into.
+fn blank_required<'a>(
+    schema: &'a Value,
+    input: &'a Value,
+    walk: &mut Walk<'a>,
     out: &mut Vec<Candidate>,
 ) {
     let props = schema.get("properties").and_then(Value::as_object);
@@ -740,42 +743,83 @@ fn blank_required(
             if let Some(required) = schema.get("required").and_then(Value::as_array) {
                 for name in required.iter().filter_map(Value::as_str) {
                     if obj.get(name).is_some_and(normalise::is_blank) {
-                        let mut p = path.clone();
-                        p.push(Segment::Key(name.to_owned()));
-                        out.push(Candidate::new(
-                            p,
-                            join_key(key, name),
-                            wildcard,
-                            Rule::Required,
-                            0,
-                        ));
+                        out.push(walk.candidate(name, Rule::Required));
                     }
                 }
             }
             for (name, value) in obj {
-                let (sub, sub_key, sub_wild) = match props.and_then(|p| p.get(name)) {
-                    Some(sub) => (sub, join_key(key, name), wildcard),
+                if !(value.is_object() || value.is_array()) {
+                    continue;
+                }
+                let (sub, key_part) = match props.and_then(|p| p.get(name)) {
+                    Some(sub) => (sub, name.as_str()),
                     None => match schema.get("additionalProperties") {
-                        Some(sub) if sub.is_object() => (sub, join_key(key, "*"), true),
+                        Some(sub) if sub.is_object() => (sub, "*"),
                         _ => continue,
                     },
                 };
-                path.push(Segment::Key(name.clone()));
-                blank_required(sub, value, path, &sub_key, sub_wild, out);
-                path.pop();
+                walk.enter(PathSeg::Key(name), key_part);
+                blank_required(sub, value, walk, out);
+                walk.leave();
             }
         }
         Value::Array(items) => {
             if let Some(sub) = schema.get("items").filter(|s| s.is_object()) {
-                let sub_key = join_key(key, "*");
-                for (i, value) in items.iter().enumerate() {
-                    path.push(Segment::Index(i));
-                    blank_required(sub, value, path, &sub_key, true, out);
-                    path.pop();
+                for (i, value) in items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_object() || v.is_array())
+                {
+                    walk.enter(PathSeg::Index(i), "*");
+                    blank_required(sub, value, walk, out);
+                    walk.leave();
                 }
             }
         }
         _ => {}
+    }
+}
+
+#[derive(Clone, Copy)]
+enum PathSeg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where [`blank_required`] is: the input path and the rule key, borrowed.
+#[derive(Default)]
+struct Walk<'a> {
+    path: Vec<PathSeg<'a>>,
+    key: Vec<&'a str>,
+}
+
+impl<'a> Walk<'a> {
+    fn enter(&mut self, seg: PathSeg<'a>, key_part: &'a str) {
+        self.path.push(seg);
+        self.key.push(key_part);
+    }
+
+    fn leave(&mut self) {
+        self.path.pop();
+        self.key.pop();
+    }
+
+    fn candidate(&self, name: &str, rule: Rule) -> Candidate {
+        let mut path: Vec<Segment> = self
+            .path
+            .iter()
+            .map(|s| match *s {
+                PathSeg::Key(k) => Segment::Key(k.to_owned()),
+                PathSeg::Index(i) => Segment::Index(i),
+            })
+            .collect();
+        path.push(Segment::Key(name.to_owned()));
+        let mut key = self.key.join(".");
+        if !key.is_empty() {
+            key.push('.');
+        }
+        key.push_str(name);
+        Candidate::new(path, key, self.key.contains(&"*"), rule, 0)
     }
 }
 
