@@ -189,10 +189,69 @@ pub struct Store {
     salt: RandomState,
 }
 
+/// Users per chunk of a shard's list. A list grows by whole chunks, so a growing store never
+/// copies its users (only the first chunk grows by doubling, up to this size), and a small
+/// one stays small.
+const CHUNK: usize = 1024;
+
+/// An append-only list in chunks of [`CHUNK`]: stable indexes, no big reallocations.
+struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunked<T> {
+    fn push(&mut self, value: T) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(value),
+            _ => {
+                let mut chunk = if self.chunks.is_empty() {
+                    Vec::new()
+                } else {
+                    Vec::with_capacity(CHUNK)
+                };
+                chunk.push(value);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
+        self.chunks.iter().flat_map(|c| c.iter())
+    }
+}
+
+impl<T> std::ops::Index<usize> for Chunked<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Chunked<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
 #[derive(Default)]
 struct Shard {
     /// Every user of this shard since the last reset, deleted ones included.
-    users: Vec<User>,
+    users: Chunked<User>,
     /// Active users: indexes into `users`, hashed by lower-cased login.
     active: HashTable<u32>,
 }
@@ -593,6 +652,22 @@ mod tests {
         let long = "L".repeat(100);
         store.insert(user(&long), false).unwrap();
         assert!(store.login_taken(&long.to_lowercase()));
+    }
+
+    #[test]
+    fn chunked_lists_keep_indexes_across_chunks() {
+        let mut list = Chunked::default();
+        for i in 0..(CHUNK * 2 + 5) {
+            list.push(i);
+        }
+        assert_eq!(list.len(), CHUNK * 2 + 5);
+        assert_eq!(
+            (list[0], list[CHUNK - 1], list[CHUNK], list[CHUNK * 2 + 4]),
+            (0, CHUNK - 1, CHUNK, CHUNK * 2 + 4)
+        );
+        list[CHUNK] = 7;
+        assert_eq!(list.iter().rev().nth(CHUNK + 4), Some(&7));
+        assert_eq!(list.iter().count(), CHUNK * 2 + 5);
     }
 
     #[test]
