@@ -100,6 +100,8 @@ impl Server {
             let conn = graceful.watch(builder.serve_connection(io, svc));
             tokio::spawn(async move {
                 tokio::select! {
+                    // Polled in order: no per-poll random choice on the hot path.
+                    biased;
                     // A client that breaks off mid-request is not the mock's problem.
                     _ = conn => {}
                     // A scripted fault: dropping the connection closes (or resets) it unanswered.
