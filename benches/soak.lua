@@ -4,6 +4,7 @@
 -- sessions (more than the default 256, so sessions are evicted and recreated). No deletes:
 -- soft-deleted users are kept until a reset by design (bounded by --max-users).
 local n = 0
+local sn = 0
 local json = {["Content-Type"] = "application/json", ["Accept"] = "application/json"}
 
 local function with_session(h, s)
@@ -17,7 +18,10 @@ function request()
   n = n + 1
   local login = "soak" .. (n % 1000) .. "@mail.com"
   local h = json
-  if n % 8 == 0 then h = with_session(json, "s" .. (n % 300)) end
+  if n % 8 == 0 then
+    sn = sn + 1
+    h = with_session(json, "s" .. (sn % 300))
+  end
   local k = n % 7
   if k == 0 or k == 1 then
     return wrk.format("POST", "/api/v1/billing/user/manage", h,

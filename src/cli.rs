@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{
     DEFAULT_JOURNAL_CAPACITY, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_USERS,
+    DEFAULT_SESSION_JOURNAL_CAPACITY,
 };
 use crate::validation::Locale;
 
@@ -76,9 +77,12 @@ pub struct ServeArgs {
     /// The scenario to activate at start (default: the --scenario file, else `default`).
     #[arg(long, env = "VMS_MOCK_ACTIVE")]
     pub active: Option<String>,
-    /// Most entries each session's request journal keeps.
+    /// Most entries the default session's request journal keeps.
     #[arg(long, env = "VMS_MOCK_JOURNAL_CAPACITY", default_value_t = DEFAULT_JOURNAL_CAPACITY)]
     pub journal_capacity: usize,
+    /// Most entries the journal of each named session (X-Mock-Session) keeps.
+    #[arg(long, env = "VMS_MOCK_SESSION_JOURNAL_CAPACITY", default_value_t = DEFAULT_SESSION_JOURNAL_CAPACITY)]
+    pub session_journal_capacity: usize,
     /// Most sessions (X-Mock-Session) besides `default`; the least recently used is evicted.
     #[arg(long, env = "VMS_MOCK_MAX_SESSIONS", default_value_t = DEFAULT_MAX_SESSIONS)]
     pub max_sessions: usize,

@@ -78,8 +78,10 @@ pub struct Config {
     pub scenarios: Vec<Arc<Scenario>>,
     /// The name of the scenario active at start (and in every new session).
     pub active: String,
-    /// Most journal entries one session keeps.
+    /// Most journal entries the default session keeps.
     pub journal_capacity: usize,
+    /// Most journal entries each named session keeps.
+    pub session_journal_capacity: usize,
     /// Most sessions besides `default`.
     pub max_sessions: usize,
 }
@@ -90,6 +92,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 pub const DEFAULT_MAX_USERS: usize = 2_000_000;
 /// Default `--journal-capacity`.
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
+/// Default `--session-journal-capacity`: named sessions are many, so each keeps less.
+pub const DEFAULT_SESSION_JOURNAL_CAPACITY: usize = 1_000;
 /// Default `--max-sessions`.
 pub const DEFAULT_MAX_SESSIONS: usize = 256;
 
@@ -111,6 +115,7 @@ impl Default for Config {
             scenarios: vec![Arc::new(default)],
             active: "default".into(),
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+            session_journal_capacity: DEFAULT_SESSION_JOURNAL_CAPACITY,
             max_sessions: DEFAULT_MAX_SESSIONS,
         }
     }
@@ -155,6 +160,7 @@ impl Config {
             scenarios: vec![Arc::new(scenario::default_scenario(&schemas)?)],
             active: "default".into(),
             journal_capacity: args.journal_capacity,
+            session_journal_capacity: args.session_journal_capacity,
             max_sessions: args.max_sessions,
             schemas: Arc::new(schemas),
         };

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use hyper::header::HeaderName;
 use hyper::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderValue};
 use hyper::{Method, Uri};
 use parking_lot::Mutex;
@@ -20,8 +21,9 @@ pub const MAX_RECORDED_BODY: usize = 16 * 1024;
 pub struct Entry {
     /// Method.
     pub method: Method,
-    /// The request target (path and query).
-    pub uri: Uri,
+    /// The request target (path and query), copied: hyper's `Uri` shares the connection's
+    /// read buffer, which an entry must not keep alive.
+    pub target: Box<str>,
     /// Headers (`Authorization` and `Cookie` redacted).
     pub headers: HeaderMap,
     /// The JSON body with every password redacted; a note for bodies not kept.
@@ -56,8 +58,8 @@ impl Entry {
         }
         json!({
             "method": self.method.as_str(),
-            "path": self.uri.path(),
-            "query": self.uri.query(),
+            "path": self.path(),
+            "query": self.query(),
             "headers": headers,
             "body": self.body,
             "status": self.status,
@@ -67,10 +69,20 @@ impl Entry {
         })
     }
 
+    /// The path, without the query string.
+    pub fn path(&self) -> &str {
+        self.target.split_once('?').map_or(&self.target, |(p, _)| p)
+    }
+
+    /// The query string, if any.
+    pub fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, q)| q)
+    }
+
     fn view(&self) -> RequestView<'_> {
         RequestView {
             method: &self.method,
-            path: self.uri.path(),
+            path: self.path(),
             headers: &self.headers,
             body: Some(&self.body),
         }
@@ -94,14 +106,27 @@ pub fn redact(value: &mut Value) {
     }
 }
 
-/// Headers as recorded: credentials redacted, in place.
-pub fn recorded_headers(mut headers: HeaderMap) -> HeaderMap {
-    for name in [AUTHORIZATION, COOKIE] {
-        if headers.contains_key(&name) {
-            headers.insert(name, HeaderValue::from_static("***"));
-        }
+/// Headers as recorded: values copied (hyper's share the connection's read buffer, which a
+/// journal entry must not keep alive), credentials redacted.
+pub fn recorded_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let copy = if name == AUTHORIZATION || name == COOKIE {
+            HeaderValue::from_static("***")
+        } else {
+            HeaderValue::from_bytes(value.as_bytes())
+                .unwrap_or_else(|_| HeaderValue::from_static("?"))
+        };
+        out.append(HeaderName::clone(name), copy);
     }
-    headers
+    out
+}
+
+/// The request target as recorded: an owned copy of path and query.
+pub fn recorded_target(uri: &Uri) -> Box<str> {
+    uri.path_and_query()
+        .map_or(uri.path(), |pq| pq.as_str())
+        .into()
 }
 
 /// Which entries `GET /__admin/requests` returns.
@@ -170,7 +195,7 @@ impl Journal {
         let mut selected: Vec<&Arc<Entry>> = entries
             .iter()
             .filter(|e| filter.method.as_ref().is_none_or(|m| *m == e.method))
-            .filter(|e| wanted_path.is_none_or(|p| crate::router::trim_path(e.uri.path()) == p))
+            .filter(|e| wanted_path.is_none_or(|p| crate::router::trim_path(e.path()) == p))
             .filter(|e| filter.status.is_none_or(|s| e.status == Some(s)))
             .collect();
         if let Some(limit) = filter.limit {
@@ -207,7 +232,7 @@ mod tests {
     fn entry(n: u16) -> Entry {
         Entry {
             method: Method::POST,
-            uri: Uri::from_static("/p"),
+            target: "/p".into(),
             headers: HeaderMap::new(),
             body: Value::Null,
             status: Some(n),

@@ -164,16 +164,10 @@ pub fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Processed {
             (Some(reply), routed, recorded)
         }
     };
-    let Parts {
-        method,
-        uri,
-        headers,
-        ..
-    } = parts;
     session.journal.record(Entry {
-        uri,
-        method,
-        headers: journal::recorded_headers(headers),
+        target: journal::recorded_target(&parts.uri),
+        method: parts.method,
+        headers: journal::recorded_headers(&parts.headers),
         body: if body_len > MAX_RECORDED_BODY {
             Value::String(format!(
                 "<{body_len} bytes, over {MAX_RECORDED_BODY}: not kept>"
@@ -320,8 +314,8 @@ fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Bod
     if let (false, Ok(session)) = (router::is_admin(parts.uri.path()), session_of(state, parts)) {
         session.journal.record(Entry {
             method: parts.method.clone(),
-            uri: parts.uri.clone(),
-            headers: journal::recorded_headers(parts.headers.clone()),
+            target: journal::recorded_target(&parts.uri),
+            headers: journal::recorded_headers(&parts.headers),
             body: Value::String(format!("<{diagnostic}: not kept>")),
             status: Some(reply.status().as_u16()),
             rule: None,

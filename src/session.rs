@@ -84,7 +84,7 @@ pub struct Session {
 }
 
 impl Session {
-    fn new(config: Arc<Config>) -> Self {
+    fn new(config: Arc<Config>, journal_capacity: usize) -> Self {
         let active = config
             .scenarios
             .iter()
@@ -98,7 +98,7 @@ impl Session {
                 scenarios: config.scenarios.clone(),
                 active: active.name.clone(),
             }),
-            journal: Journal::new(config.journal_capacity),
+            journal: Journal::new(journal_capacity),
             config,
         }
     }
@@ -190,7 +190,7 @@ impl Sessions {
     /// The `default` session, started from the configured active scenario.
     pub fn new(config: Arc<Config>) -> Self {
         Sessions {
-            default: Arc::new(Session::new(Arc::clone(&config))),
+            default: Arc::new(Session::new(Arc::clone(&config), config.journal_capacity)),
             config,
             named: Mutex::new(HashMap::new()),
             tick: AtomicU64::new(0),
@@ -233,7 +233,10 @@ impl Sessions {
         {
             named.remove(&oldest);
         }
-        let session = Arc::new(Session::new(Arc::clone(&self.config)));
+        let session = Arc::new(Session::new(
+            Arc::clone(&self.config),
+            self.config.session_journal_capacity,
+        ));
         named.insert(
             id.to_owned(),
             Slot {

@@ -150,3 +150,37 @@ async fn a_malformed_session_id_is_refused() {
         r#"{"error":"X-Mock-Session must be 1 to 128 characters of letters, digits and -_.:@"}"#
     );
 }
+
+#[tokio::test]
+async fn named_sessions_have_their_own_smaller_journal_bound() {
+    let server = TestServer::with(|c| {
+        c.journal_capacity = 5;
+        c.session_journal_capacity = 2;
+    })
+    .await;
+    for i in 0..4 {
+        server
+            .create_in("small", &user(&format!("j{i}@x.com")))
+            .await;
+        server.create_user(&user(&format!("j{i}@x.com"))).await;
+    }
+    let named = server
+        .admin_in(Some("small"), Method::GET, "/requests", None)
+        .await
+        .json();
+    assert_eq!(
+        (
+            named["requests"].as_array().unwrap().len(),
+            named["evicted"].clone()
+        ),
+        (2, json!(2))
+    );
+    let default = server.admin(Method::GET, "/requests", None).await.json();
+    assert_eq!(
+        (
+            default["requests"].as_array().unwrap().len(),
+            default["evicted"].clone()
+        ),
+        (4, json!(0))
+    );
+}
