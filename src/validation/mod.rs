@@ -364,11 +364,10 @@ impl CompiledSchema {
             let Some(name) = property.as_str() else {
                 return;
             };
-            let mut ipath = ipath;
-            ipath.push(Segment::Key(name.to_owned()));
-            out.push(Candidate::new(
-                ipath,
-                join_key(&key, name),
+            out.push(Candidate::child(
+                &ipath,
+                &key,
+                name,
                 wildcard,
                 Rule::Required,
                 0,
@@ -393,11 +392,10 @@ impl CompiledSchema {
                     // Laravel has no rule on a list element itself: a non-object element
                     // simply lacks every key its wildcard rules require.
                     for name in required.iter().filter_map(Value::as_str) {
-                        let mut path = ipath.clone();
-                        path.push(Segment::Key(name.to_owned()));
-                        out.push(Candidate::new(
-                            path,
-                            join_key(&key, name),
+                        out.push(Candidate::child(
+                            &ipath,
+                            &key,
+                            name,
                             true,
                             Rule::Required,
                             0,
@@ -436,11 +434,10 @@ impl CompiledSchema {
             ValidationErrorKind::AdditionalProperties { unexpected }
             | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
                 for name in unexpected {
-                    let mut path = ipath.clone();
-                    path.push(Segment::Key(name.clone()));
-                    out.push(Candidate::new(
-                        path,
-                        join_key(&key, "*"),
+                    out.push(Candidate::child(
+                        &ipath,
+                        &key,
+                        name,
                         wildcard,
                         Rule::Prohibited,
                         precedence,
@@ -457,14 +454,9 @@ impl CompiledSchema {
                         .map(|n| messages::display_attribute(&join_key(&parent, n), wildcard))
                         .collect::<Vec<_>>()
                         .join(" / ");
-                    let mut path = ipath;
-                    path.push(Segment::Key(names[0].to_owned()));
-                    out.push(Candidate::new(
-                        path,
-                        join_key(&key, names[0]),
-                        wildcard,
-                        Rule::RequiredWithout(values),
-                        precedence,
+                    let rule = Rule::RequiredWithout(values);
+                    out.push(Candidate::child(
+                        &ipath, &key, names[0], wildcard, rule, precedence,
                     ));
                     return;
                 }
@@ -524,6 +516,20 @@ struct Candidate {
 }
 
 impl Candidate {
+    /// A failure on the child `name` of the field at `parent` (rule key `parent_key`).
+    fn child(
+        parent: &[Segment],
+        parent_key: &str,
+        name: &str,
+        wildcard: bool,
+        rule: Rule,
+        precedence: usize,
+    ) -> Self {
+        let mut path = parent.to_vec();
+        path.push(Segment::Key(name.to_owned()));
+        Candidate::new(path, join_key(parent_key, name), wildcard, rule, precedence)
+    }
+
     fn new(path: Vec<Segment>, key: String, wildcard: bool, rule: Rule, precedence: usize) -> Self {
         Candidate {
             path,
