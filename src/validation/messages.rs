@@ -86,11 +86,26 @@ impl Rule {
             Locale::En => self.english(),
             Locale::Ru => self.russian(),
         };
-        let text = template.replace(":attribute", attribute);
-        match param {
-            Some((name, value)) => text.replace(name, value),
-            None => text,
+        // One pass, one allocation: every template names `:attribute` once and its
+        // parameter (if any) at most once.
+        let mut out = String::with_capacity(template.len() + attribute.len() + 8);
+        let mut rest = template;
+        while let Some(at) = rest.find(':') {
+            out.push_str(&rest[..at]);
+            let tail = &rest[at..];
+            if let Some(after) = tail.strip_prefix(":attribute") {
+                out.push_str(attribute);
+                rest = after;
+            } else if let Some((name, value)) = param.filter(|(name, _)| tail.starts_with(name)) {
+                out.push_str(value);
+                rest = &tail[name.len()..];
+            } else {
+                out.push(':');
+                rest = &tail[1..];
+            }
         }
+        out.push_str(rest);
+        out
     }
 
     fn english(&self) -> (&'static str, Option<(&'static str, &str)>) {
