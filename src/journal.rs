@@ -25,7 +25,7 @@ pub struct Entry {
     /// read buffer, which an entry must not keep alive.
     pub target: Box<str>,
     /// Headers (`Authorization` and `Cookie` redacted).
-    pub headers: HeaderMap,
+    pub headers: RecordedHeaders,
     /// The JSON body with every password redacted; a note for bodies not kept.
     pub body: Value,
     /// The status answered; `None` when a fault answered nothing.
@@ -44,15 +44,16 @@ impl Entry {
     /// The admin view of this entry.
     pub fn to_json(&self) -> Value {
         let mut headers = Map::new();
-        for (name, value) in &self.headers {
-            let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            match headers.get_mut(name.as_str()) {
+        for (name, value) in self.headers.pairs() {
+            let name = String::from_utf8_lossy(name);
+            let text = String::from_utf8_lossy(value).into_owned();
+            match headers.get_mut(name.as_ref()) {
                 Some(Value::String(existing)) => {
                     existing.push_str(", ");
                     existing.push_str(&text);
                 }
                 _ => {
-                    headers.insert(name.as_str().to_owned(), Value::String(text));
+                    headers.insert(name.into_owned(), Value::String(text));
                 }
             }
         }
@@ -79,13 +80,14 @@ impl Entry {
         self.target.split_once('?').map(|(_, q)| q)
     }
 
-    fn view(&self) -> RequestView<'_> {
-        RequestView {
+    fn matches(&self, matcher: &Matcher) -> bool {
+        let headers = self.headers.to_map();
+        matcher.matches(&RequestView {
             method: &self.method,
             path: self.path(),
-            headers: &self.headers,
+            headers: &headers,
             body: Some(&self.body),
-        }
+        })
     }
 }
 
@@ -106,20 +108,55 @@ pub fn redact(value: &mut Value) {
     }
 }
 
-/// Headers as recorded: values copied (hyper's share the connection's read buffer, which a
-/// journal entry must not keep alive), credentials redacted.
-pub fn recorded_headers(headers: &HeaderMap) -> HeaderMap {
-    let mut out = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let copy = if name == AUTHORIZATION || name == COOKIE {
-            HeaderValue::from_static("***")
-        } else {
-            HeaderValue::from_bytes(value.as_bytes())
-                .unwrap_or_else(|_| HeaderValue::from_static("?"))
-        };
-        out.append(HeaderName::clone(name), copy);
+/// Request headers as the journal keeps them: one owned block of `name NUL value NUL ...`
+/// (one allocation per request; hyper's header values share the connection's read buffer,
+/// which an entry must not keep alive), credentials redacted.
+#[derive(Debug)]
+pub struct RecordedHeaders(Box<[u8]>);
+
+impl RecordedHeaders {
+    /// Copies `headers`, replacing `Authorization` and `Cookie` values with `***`.
+    pub fn new(headers: &HeaderMap) -> Self {
+        let redacted = |name: &HeaderName| *name == AUTHORIZATION || *name == COOKIE;
+        let size: usize = headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + if redacted(n) { 3 } else { v.len() } + 2)
+            .sum();
+        let mut block = Vec::with_capacity(size);
+        for (name, value) in headers {
+            block.extend_from_slice(name.as_str().as_bytes());
+            block.push(0);
+            block.extend_from_slice(if redacted(name) {
+                b"***"
+            } else {
+                value.as_bytes()
+            });
+            block.push(0);
+        }
+        RecordedHeaders(block.into_boxed_slice())
     }
-    out
+
+    /// The recorded `(name, value)` pairs, in request order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let mut parts = self.0.split(|b| *b == 0);
+        std::iter::from_fn(move || {
+            let name = parts.next().filter(|n| !n.is_empty())?;
+            Some((name, parts.next().unwrap_or_default()))
+        })
+    }
+
+    /// As a `HeaderMap`, for matching (admin counts only, so rebuilt on demand).
+    pub fn to_map(&self) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in self.pairs() {
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::from_bytes(name), HeaderValue::from_bytes(value))
+            {
+                map.append(name, value);
+            }
+        }
+        map
+    }
 }
 
 /// The request target as recorded: an owned copy of path and query.
@@ -208,10 +245,7 @@ impl Journal {
     /// How many entries match.
     pub fn count(&self, matcher: &Matcher) -> usize {
         let (entries, _) = self.snapshot();
-        entries
-            .iter()
-            .filter(|e| matcher.matches(&e.view()))
-            .count()
+        entries.iter().filter(|e| e.matches(matcher)).count()
     }
 
     /// Entries no route served and no rule answered.
@@ -233,7 +267,7 @@ mod tests {
         Entry {
             method: Method::POST,
             target: "/p".into(),
-            headers: HeaderMap::new(),
+            headers: RecordedHeaders::new(&HeaderMap::new()),
             body: Value::Null,
             status: Some(n),
             rule: None,
@@ -251,6 +285,29 @@ mod tests {
             v,
             json!({"password": "***", "x": [{"new_password": "***", "Password_Confirmation": "***"}], "login": "l"})
         );
+    }
+
+    #[test]
+    fn recorded_headers_copy_redact_and_round_trip() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer secret"));
+        h.append("x-many", HeaderValue::from_static("a"));
+        h.append("x-many", HeaderValue::from_static(""));
+        let rec = RecordedHeaders::new(&h);
+        let pairs: Vec<(&[u8], &[u8])> = rec.pairs().collect();
+        assert_eq!(
+            pairs,
+            [
+                (&b"content-type"[..], &b"application/json"[..]),
+                (&b"authorization"[..], &b"***"[..]),
+                (&b"x-many"[..], &b"a"[..]),
+                (&b"x-many"[..], &b""[..]),
+            ]
+        );
+        let map = rec.to_map();
+        assert_eq!(map.get_all("x-many").iter().count(), 2);
+        assert_eq!(map.get(AUTHORIZATION).unwrap(), "***");
     }
 
     #[test]

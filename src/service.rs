@@ -167,7 +167,7 @@ pub fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Processed {
     session.journal.record(Entry {
         target: journal::recorded_target(&parts.uri),
         method: parts.method,
-        headers: journal::recorded_headers(&parts.headers),
+        headers: journal::RecordedHeaders::new(&parts.headers),
         body: if body_len > MAX_RECORDED_BODY {
             Value::String(format!(
                 "<{body_len} bytes, over {MAX_RECORDED_BODY}: not kept>"
@@ -315,7 +315,7 @@ fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Bod
         session.journal.record(Entry {
             method: parts.method.clone(),
             target: journal::recorded_target(&parts.uri),
-            headers: journal::recorded_headers(&parts.headers),
+            headers: journal::RecordedHeaders::new(&parts.headers),
             body: Value::String(format!("<{diagnostic}: not kept>")),
             status: Some(reply.status().as_u16()),
             rule: None,
