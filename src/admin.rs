@@ -120,11 +120,11 @@ fn serve(
             .unwrap_or_else(|| Err(no_user(&login))),
         AdminRoute::CreateUser => {
             let input = json_object(body, "a user create body")?;
+            let headers = json_headers();
             let mut diagnostics = Vec::new();
-            let (input, _) =
-                api::parse_input(&json_headers(), Decoded::Json(input), &mut diagnostics);
+            let (input, _) = api::parse_input(&headers, Decoded::Json(input), &mut diagnostics);
             let ctx = RequestContext {
-                headers: &json_headers(),
+                headers: &headers,
                 runtime: &runtime,
                 schemas: &state.config.schemas,
             };

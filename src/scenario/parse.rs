@@ -86,13 +86,14 @@ impl Reader<'_> {
         Regex::new(text).map_err(|e| {
             self.err(
                 path,
-                format!("invalid regex: {}", first_line(&e.to_string())),
+                format!("invalid regex: {}", last_line(&e.to_string())),
             )
         })
     }
 }
 
-fn first_line(s: &str) -> String {
+/// The regex crate puts the reason on the last line of its multi-line error.
+fn last_line(s: &str) -> String {
     s.lines().last().unwrap_or(s).trim().to_owned()
 }
 
