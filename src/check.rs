@@ -1,4 +1,5 @@
-//! `vms-billing-mock check [FILES...]`: validate schema and scenario files without serving.
+//! `vms-billing-mock check [FILES...]`: validate schema and scenario files without serving,
+//! by the very loading functions startup uses.
 //!
 //! Every file is checked and reported (`ok: PATH` on stdout, `error: PATH: problem` on
 //! stderr); the exit code is non-zero when any file is broken.
@@ -7,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cli::ServeArgs;
-use crate::config::Config;
-use crate::scenario;
-use crate::validation::{Schemas, check_schema_document, read_schema_file};
+use crate::config::{self, Config, ScenarioSet};
+use crate::error::StartupError;
+use crate::scenario::Scenario;
+use crate::validation::check_schema_file;
 
-/// Checks `files` (folders are walked for `*.json`), or with no files the schemas the server
-/// would start with. Returns the process exit code.
+/// Checks `files` (folders are walked for `*.json`), or with no files what the server would
+/// start with. Returns the process exit code.
 pub fn run(files: &[PathBuf], serve: &ServeArgs) -> ExitCode {
     if files.is_empty() {
         return match Config::from_args(serve) {
@@ -23,31 +25,29 @@ pub fn run(files: &[PathBuf], serve: &ServeArgs) -> ExitCode {
                 );
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
+            Err(e) => fail(&e),
         };
     }
     // Scenarios are checked against the schemas the server would use (their seed users are
     // validated), so `--schemas` matters here too.
-    let schemas = match &serve.schemas {
-        Some(dir) => Schemas::load_dir(dir),
-        None => Schemas::embedded(),
-    };
-    let schemas = match schemas {
+    let schemas = match config::load_schemas(serve.schemas.as_deref()) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(&e),
     };
     let mut failed = false;
-    for path in expand(files) {
-        match check_file(&path, &schemas) {
+    let mut scenarios = ScenarioSet::default();
+    for path in expand(files, &mut failed) {
+        let checked = if is_schema(&path) {
+            check_schema_file(&path).map_err(StartupError::from)
+        } else {
+            Scenario::from_file(&path, &schemas)
+                .map_err(StartupError::from)
+                .and_then(|s| scenarios.add(s, path.clone()))
+        };
+        match checked {
             Ok(()) => println!("ok: {}", path.display()),
-            Err(message) => {
-                eprintln!("error: {message}");
+            Err(e) => {
+                eprintln!("error: {}", with_path(&e, &path));
                 failed = true;
             }
         }
@@ -59,38 +59,39 @@ pub fn run(files: &[PathBuf], serve: &ServeArgs) -> ExitCode {
     }
 }
 
-/// Checks one file; the error names the file.
-///
-/// # Errors
-/// The file, the place and the problem, as one line.
-pub fn check_file(path: &Path, schemas: &Schemas) -> Result<(), String> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    if name.ends_with(".schema.json") {
-        let document = read_schema_file(path).map_err(|e| e.to_string())?;
-        return check_schema_document(path, document).map_err(|e| e.to_string());
-    }
-    scenario::load_file(path, schemas)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+fn fail(e: &StartupError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
 }
 
-fn expand(files: &[PathBuf]) -> Vec<PathBuf> {
+fn is_schema(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".schema.json"))
+}
+
+/// An error that does not name its file (a duplicate name names both) gets the path first.
+fn with_path(e: &StartupError, path: &Path) -> String {
+    match e {
+        StartupError::DuplicateScenario { .. } => format!("{}: {e}", path.display()),
+        _ => e.to_string(),
+    }
+}
+
+/// Folders become their `*.json` files, sorted, as `--scenarios` and `--schemas` list them.
+fn expand(files: &[PathBuf], failed: &mut bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for path in files {
-        match std::fs::read_dir(path) {
-            Ok(entries) => {
-                let mut found: Vec<PathBuf> = entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                    .collect();
-                found.sort();
-                out.extend(found);
+        if path.is_dir() {
+            match config::json_files(path, "check") {
+                Ok(found) => out.extend(found),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    *failed = true;
+                }
             }
-            Err(_) => out.push(path.clone()),
+        } else {
+            out.push(path.clone());
         }
     }
     out

@@ -3,13 +3,23 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::config::{
-    DEFAULT_JOURNAL_CAPACITY, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_USERS,
-    DEFAULT_SESSION_JOURNAL_CAPACITY,
-};
 use crate::validation::Locale;
+
+/// Default `--port`.
+pub(crate) const DEFAULT_PORT: u16 = 8080;
+/// Default `--max-body-bytes`: 1 MiB.
+pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+/// Default `--max-users`.
+pub(crate) const DEFAULT_MAX_USERS: usize = 2_000_000;
+/// Default `--journal-capacity`.
+pub(crate) const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
+/// Default `--session-journal-capacity`: named sessions are many, so each keeps less.
+pub(crate) const DEFAULT_SESSION_JOURNAL_CAPACITY: usize = 1_000;
+/// Default `--max-sessions`.
+pub(crate) const DEFAULT_MAX_SESSIONS: usize = 256;
 
 /// A contract test double of the VMS Billing API.
 #[derive(Debug, Parser)]
@@ -18,7 +28,7 @@ pub struct Cli {
     /// What to do; without a subcommand the mock serves.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Serving options.
+    /// Serving options (also read by `check`, which checks what they would load).
     #[command(flatten)]
     pub serve: ServeArgs,
 }
@@ -26,64 +36,72 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate schema files (`*.schema.json`) and scenario files (other `*.json`), and exit
-    /// non-zero naming each problem. Without FILES, checks what the mock would start with.
+    /// Validate schema files (`*.schema.json`) and scenario files (other `*.json`) by the
+    /// rules startup applies, and exit non-zero naming each problem. Without FILES, checks
+    /// what the mock would start with.
     Check {
         /// Files or folders to check.
         files: Vec<PathBuf>,
     },
 }
 
-/// Flags of the server.
+/// Flags of the server. Every flag reads a `VMS_MOCK_*` variable when not given; boolean
+/// ones accept `1`/`true`/`yes`/`on` and `0`/`false`/`no`/`off`.
 #[derive(Debug, Args, Clone)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "VMS_MOCK_BIND", default_value = "127.0.0.1")]
+    #[arg(
+        long,
+        env = "VMS_MOCK_BIND",
+        default_value = "127.0.0.1",
+        global = true
+    )]
     pub bind: IpAddr,
     /// Port to listen on; 0 picks a free one (the real port is printed).
-    #[arg(long, env = "VMS_MOCK_PORT", default_value_t = 8080)]
+    #[arg(long, env = "VMS_MOCK_PORT", default_value_t = DEFAULT_PORT, global = true)]
     pub port: u16,
-    /// Write the real port to this file once listening (for CI).
-    #[arg(long, env = "VMS_MOCK_PORT_FILE")]
+    /// Write the real port to this file once listening (for CI); removed at start and exit.
+    #[arg(long, env = "VMS_MOCK_PORT_FILE", global = true)]
     pub port_file: Option<PathBuf>,
     /// Folder of `*.schema.json` files replacing the embedded schemas.
-    #[arg(long, env = "VMS_MOCK_SCHEMAS")]
+    #[arg(long, env = "VMS_MOCK_SCHEMAS", global = true)]
     pub schemas: Option<PathBuf>,
     /// Validation message language: en or ru.
-    #[arg(long, env = "VMS_MOCK_LOCALE", default_value = "en")]
+    #[arg(long, env = "VMS_MOCK_LOCALE", default_value = "en", global = true)]
     pub locale: Locale,
     /// Largest request body accepted; larger ones get 413.
-    #[arg(long, env = "VMS_MOCK_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    #[arg(long, env = "VMS_MOCK_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES, global = true)]
     pub max_body_bytes: usize,
     /// Freeze the clock at this RFC 3339 instant, e.g. 2023-05-02T10:18:50Z.
-    #[arg(long, env = "VMS_MOCK_CLOCK")]
+    #[arg(long, env = "VMS_MOCK_CLOCK", global = true)]
     pub clock: Option<String>,
     /// The first user id.
-    #[arg(long, env = "VMS_MOCK_ID_START", default_value_t = 1)]
+    #[arg(long, env = "VMS_MOCK_ID_START", default_value_t = 1, global = true)]
     pub id_start: u64,
     /// Answer validation failures with Laravel's 302 redirect when the client does not send
     /// `Accept: application/json`.
-    #[arg(long, env = "VMS_MOCK_STRICT_ACCEPT")]
+    #[arg(long, env = "VMS_MOCK_STRICT_ACCEPT", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new(), global = true)]
     pub strict_accept: bool,
     /// Most users one store holds (deleted ones count until a reset).
-    #[arg(long, env = "VMS_MOCK_MAX_USERS", default_value_t = DEFAULT_MAX_USERS)]
+    #[arg(long, env = "VMS_MOCK_MAX_USERS", default_value_t = DEFAULT_MAX_USERS, global = true)]
     pub max_users: usize,
     /// Load this scenario file and make it active.
-    #[arg(long, env = "VMS_MOCK_SCENARIO")]
+    #[arg(long, env = "VMS_MOCK_SCENARIO", global = true)]
     pub scenario: Option<PathBuf>,
     /// Load every `*.json` scenario in this folder.
-    #[arg(long, env = "VMS_MOCK_SCENARIOS")]
+    #[arg(long, env = "VMS_MOCK_SCENARIOS", global = true)]
     pub scenarios: Option<PathBuf>,
     /// The scenario to activate at start (default: the --scenario file, else `default`).
-    #[arg(long, env = "VMS_MOCK_ACTIVE")]
+    #[arg(long, env = "VMS_MOCK_ACTIVE", global = true)]
     pub active: Option<String>,
     /// Most entries the default session's request journal keeps.
-    #[arg(long, env = "VMS_MOCK_JOURNAL_CAPACITY", default_value_t = DEFAULT_JOURNAL_CAPACITY)]
+    #[arg(long, env = "VMS_MOCK_JOURNAL_CAPACITY", default_value_t = DEFAULT_JOURNAL_CAPACITY, global = true)]
     pub journal_capacity: usize,
     /// Most entries the journal of each named session (X-Mock-Session) keeps.
-    #[arg(long, env = "VMS_MOCK_SESSION_JOURNAL_CAPACITY", default_value_t = DEFAULT_SESSION_JOURNAL_CAPACITY)]
+    #[arg(long, env = "VMS_MOCK_SESSION_JOURNAL_CAPACITY", default_value_t = DEFAULT_SESSION_JOURNAL_CAPACITY, global = true)]
     pub session_journal_capacity: usize,
     /// Most sessions (X-Mock-Session) besides `default`; the least recently used is evicted.
-    #[arg(long, env = "VMS_MOCK_MAX_SESSIONS", default_value_t = DEFAULT_MAX_SESSIONS)]
+    #[arg(long, env = "VMS_MOCK_MAX_SESSIONS", default_value_t = DEFAULT_MAX_SESSIONS, global = true)]
     pub max_sessions: usize,
 }

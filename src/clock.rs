@@ -1,14 +1,16 @@
-//! The mock's clock: real UTC time or a frozen instant, and the Laravel timestamp format.
+//! The mock's clock: real UTC time or a frozen instant, and Laravel's timestamp format.
 //!
-//! Owns parsing of RFC 3339 instants (`--clock`, scenario `settings.clock`) and rendering of
-//! `YYYY-MM-DDTHH:MM:SS.000000Z`. It keeps no state besides the chosen mode.
+//! Calendar arithmetic and RFC 3339 parsing are `jiff`'s; this module only chooses the
+//! instant and writes Laravel's fixed-width `YYYY-MM-DDTHH:MM:SS.000000Z`.
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use jiff::tz::Offset;
+
 /// Whole seconds since the Unix epoch, in UTC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Timestamp(pub i64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
 
 /// Where "now" comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -25,13 +27,11 @@ impl Clock {
     pub fn now(&self) -> Timestamp {
         match self {
             Clock::Frozen(t) => *t,
-            Clock::System => {
-                let secs = SystemTime::now()
+            Clock::System => Timestamp(
+                SystemTime::now()
                     .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or(0);
-                Timestamp(secs)
-            }
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+            ),
         }
     }
 }
@@ -41,116 +41,86 @@ impl Clock {
 #[error("invalid instant {input:?}: expected RFC 3339 such as 2023-05-02T10:18:50Z ({reason})")]
 pub struct ParseTimestampError {
     input: String,
-    reason: &'static str,
+    reason: String,
 }
 
+/// Laravel's JSON dates have four-digit years (`Y-m-d\TH:i:s.u\Z`); instants outside are
+/// refused at parse time so that every stored timestamp renders in that fixed width. The
+/// end is `jiff`'s last instant, a day and two hours before the end of year 9999.
+const MIN_SECONDS: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+const MAX_SECONDS: i64 = 253_402_207_200; // 9999-12-30T22:00:00Z
+
 impl Timestamp {
+    /// The instant `seconds` after the Unix epoch, clamped to the years 0 to 9999.
+    pub fn from_unix_seconds(seconds: i64) -> Self {
+        Timestamp(seconds.clamp(MIN_SECONDS, MAX_SECONDS))
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_seconds(self) -> i64 {
+        self.0
+    }
+
     /// Parses an RFC 3339 instant (`2023-05-02T10:18:50Z`, `...50.123+03:00`); fractions are
     /// dropped because the vendor's timestamps carry whole seconds.
     ///
     /// # Errors
     /// Returns [`ParseTimestampError`] naming the input and what is wrong with it.
     pub fn parse_rfc3339(input: &str) -> Result<Self, ParseTimestampError> {
-        let fail = |reason| ParseTimestampError {
+        let fail = |reason: String| ParseTimestampError {
             input: input.to_owned(),
             reason,
         };
-        let b = input.as_bytes();
-        if b.len() < 20 {
-            return Err(fail("too short"));
+        // jiff also reads ISO 8601 forms RFC 3339 does not have (such as `2023-05-02T10:18Z`);
+        // the one shape the contract names is what the mock accepts.
+        if input.len() < 20 {
+            return Err(fail("too short".into()));
         }
-        let num = |from: usize, to: usize| -> Result<i64, ParseTimestampError> {
-            let s = input.get(from..to).ok_or_else(|| fail("not ASCII"))?;
-            if !s.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(fail("expected digits"));
-            }
-            s.parse::<i64>().map_err(|_| fail("expected digits"))
-        };
-        let sep = |at: usize, want: &[u8]| {
-            if want.contains(&b[at]) {
-                Ok(())
-            } else {
-                Err(fail("misplaced separator"))
-            }
-        };
-        let year = num(0, 4)?;
-        sep(4, b"-")?;
-        let month = num(5, 7)?;
-        sep(7, b"-")?;
-        let day = num(8, 10)?;
-        sep(10, b"Tt ")?;
-        let hour = num(11, 13)?;
-        sep(13, b":")?;
-        let minute = num(14, 16)?;
-        sep(16, b":")?;
-        let second = num(17, 19)?;
-        let mut rest = 19;
-        if b[rest] == b'.' {
-            rest += 1;
-            let start = rest;
-            while rest < b.len() && b[rest].is_ascii_digit() {
-                rest += 1;
-            }
-            if rest == start {
-                return Err(fail("empty fraction"));
-            }
+        if !input.is_char_boundary(19) || input.as_bytes()[10] != b'T' {
+            return Err(fail("expected YYYY-MM-DDTHH:MM:SS and an offset".into()));
         }
-        let offset = match b.get(rest) {
-            Some(b'Z' | b'z') if rest + 1 == b.len() => 0,
-            Some(sign @ (b'+' | b'-')) if rest + 6 == b.len() => {
-                sep(rest + 3, b":")?;
-                let h = num(rest + 1, rest + 3)?;
-                let m = num(rest + 4, rest + 6)?;
-                if h > 23 || m > 59 {
-                    return Err(fail("offset out of range"));
-                }
-                let total = h * 3600 + m * 60;
-                if *sign == b'+' { total } else { -total }
-            }
-            _ => return Err(fail("expected Z or an offset such as +03:00 at the end")),
-        };
-        if !(1..=12).contains(&month)
-            || day < 1
-            || day > days_in_month(year, month)
-            || hour > 23
-            || minute > 59
-            || second > 60
-        {
-            return Err(fail("field out of range"));
+        let parsed: jiff::Timestamp = input
+            .parse()
+            .map_err(|e: jiff::Error| fail(e.to_string()))?;
+        let seconds = parsed.as_second();
+        if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) {
+            return Err(fail("outside the years 0 to 9999".into()));
         }
-        let days = days_from_civil(year, month, day);
-        Ok(Timestamp(
-            days * 86_400 + hour * 3600 + minute * 60 + second.min(59) - offset,
-        ))
+        Ok(Timestamp(seconds))
+    }
+
+    /// Appends Laravel's JSON date format, `2023-05-02T10:18:50.000000Z`.
+    pub fn write_laravel(self, out: &mut Vec<u8>) {
+        let civil = self.civil();
+        // Fixed-width digits straight into the buffer: this runs twice per rendered user,
+        // and `jiff`'s strftime costs about ten times as much (benches/README.md).
+        push_digits(out, i64::from(civil.year()), 4);
+        out.push(b'-');
+        push_digits(out, i64::from(civil.month()), 2);
+        out.push(b'-');
+        push_digits(out, i64::from(civil.day()), 2);
+        out.push(b'T');
+        push_digits(out, i64::from(civil.hour()), 2);
+        out.push(b':');
+        push_digits(out, i64::from(civil.minute()), 2);
+        out.push(b':');
+        push_digits(out, i64::from(civil.second()), 2);
+        out.extend_from_slice(b".000000Z");
+    }
+
+    fn civil(self) -> jiff::civil::DateTime {
+        // Always in range: every constructor clamps to the years 0 to 9999.
+        Offset::UTC.to_datetime(
+            jiff::Timestamp::from_second(self.0).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+        )
     }
 }
 
-impl Timestamp {
-    /// Appends Laravel's JSON date format, `2023-05-02T10:18:50.000000Z`, without allocating.
-    pub fn write_laravel(&self, out: &mut Vec<u8>) {
-        let days = self.0.div_euclid(86_400);
-        let secs = self.0.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        let two = |out: &mut Vec<u8>, n: i64| {
-            out.extend_from_slice(&[b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8])
-        };
-        if (0..=9999).contains(&y) {
-            two(out, y / 100);
-            two(out, y % 100);
-        } else {
-            out.extend_from_slice(format!("{y:04}").as_bytes());
-        }
-        out.push(b'-');
-        two(out, m);
-        out.push(b'-');
-        two(out, d);
-        out.push(b'T');
-        two(out, secs / 3600);
-        out.push(b':');
-        two(out, secs / 60 % 60);
-        out.push(b':');
-        two(out, secs % 60);
-        out.extend_from_slice(b".000000Z");
+fn push_digits(out: &mut Vec<u8>, value: i64, width: u32) {
+    let mut div = 10i64.pow(width - 1);
+    while div > 0 {
+        out.push(b'0' + (value / div % 10) as u8);
+        div /= 10;
     }
 }
 
@@ -173,45 +143,11 @@ pub fn wall_millis() -> u64 {
 
 /// Milliseconds since the epoch as UTC with milliseconds: `2026-11-27T05:10:00.123Z`.
 pub fn format_millis(ms: u64) -> String {
-    let secs = Timestamp(i64::try_from(ms / 1000).unwrap_or(i64::MAX)).to_string();
-    format!("{}.{:03}Z", &secs[..19], ms % 1000)
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-// Howard Hinnant's days_from_civil / civil_from_days, proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    let ts = i64::try_from(ms)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 #[cfg(test)]
@@ -222,7 +158,7 @@ mod tests {
     fn formats_the_vendor_example_instant() {
         let t = Timestamp::parse_rfc3339("2023-05-02T10:18:50Z").unwrap();
         assert_eq!(t.to_string(), "2023-05-02T10:18:50.000000Z");
-        assert_eq!(t.0, 1_683_022_730);
+        assert_eq!(t.unix_seconds(), 1_683_022_730);
     }
 
     #[test]
@@ -234,14 +170,29 @@ mod tests {
     }
 
     #[test]
-    fn epoch_and_pre_epoch_render() {
-        assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00.000000Z");
-        assert_eq!(Timestamp(-1).to_string(), "1969-12-31T23:59:59.000000Z");
+    fn epoch_pre_epoch_and_range_ends_render_in_fixed_width() {
+        assert_eq!(
+            Timestamp::from_unix_seconds(0).to_string(),
+            "1970-01-01T00:00:00.000000Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_seconds(-1).to_string(),
+            "1969-12-31T23:59:59.000000Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_seconds(i64::MIN).to_string(),
+            "0000-01-01T00:00:00.000000Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_seconds(i64::MAX).to_string(),
+            "9999-12-30T22:00:00.000000Z"
+        );
     }
 
     #[test]
     fn rejects_malformed_instants_with_the_reason() {
         for bad in [
+            "now",
             "2023-05-02",
             "2023-13-02T10:18:50Z",
             "2023-02-29T10:18:50Z",
@@ -250,11 +201,13 @@ mod tests {
             "2023-05-02X10:18:50Z",
             "2023-05-02T10:18:50.Z",
             "2023-05-0ЖT10:18:50Z",
+            "2023-05-02T10:18Z",
         ] {
             let err = Timestamp::parse_rfc3339(bad).unwrap_err();
             assert!(
                 err.to_string()
-                    .starts_with(&format!("invalid instant {bad:?}"))
+                    .starts_with(&format!("invalid instant {bad:?}: expected RFC 3339")),
+                "{err}"
             );
         }
     }
@@ -267,8 +220,8 @@ mod tests {
 
     #[test]
     fn frozen_clock_never_moves() {
-        let c = Clock::Frozen(Timestamp(42));
-        assert_eq!(c.now(), Timestamp(42));
-        assert!(Clock::System.now().0 > 1_700_000_000);
+        let c = Clock::Frozen(Timestamp::from_unix_seconds(42));
+        assert_eq!(c.now(), Timestamp::from_unix_seconds(42));
+        assert!(Clock::System.now().unix_seconds() > 1_700_000_000);
     }
 }

@@ -1,21 +1,23 @@
 //! The validated configuration a server runs with, built from the command line or in code.
 //!
 //! Loads and compiles schemas and scenarios eagerly, so a broken file fails at start, not at
-//! the first request.
+//! the first request. `check` goes through the same loading functions, so it refuses exactly
+//! what startup refuses.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::cli::ServeArgs;
+use crate::cli::{self, ServeArgs};
 use crate::clock::{Clock, Timestamp};
 use crate::error::StartupError;
-use crate::scenario::{self, OnDuplicateLogin, Scenario, ScenarioSettings};
+use crate::scenario::{OnDuplicateLogin, Scenario, ScenarioSettings};
+use crate::store::Licenses;
 use crate::validation::{Locale, Schemas};
 
 /// Behaviour settings: the command line's, overridden by the active scenario's.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Message language.
     pub locale: Locale,
     /// Answer a validation failure with Laravel's 302 when the client does not ask for JSON.
@@ -27,7 +29,7 @@ pub struct Settings {
     /// What a create with a taken login does.
     pub on_duplicate_login: OnDuplicateLogin,
     /// Analytics licences available per level (`None`: unlimited).
-    pub licenses_available: [Option<u64>; 3],
+    pub licenses_available: Licenses,
 }
 
 impl Default for Settings {
@@ -45,7 +47,7 @@ impl Default for Settings {
 
 impl Settings {
     /// These settings with every setting the scenario gives taking precedence.
-    pub fn overlay(&self, s: &ScenarioSettings) -> Settings {
+    pub(crate) fn overlay(&self, s: &ScenarioSettings) -> Settings {
         Settings {
             locale: s.locale.unwrap_or(self.locale),
             strict_accept: s.strict_accept.unwrap_or(self.strict_accept),
@@ -57,66 +59,44 @@ impl Settings {
     }
 }
 
-/// Everything a server needs to run.
+/// Everything a server needs to run. Build it with [`Config::default`] or
+/// [`Config::from_args`] and adjust it with the setters.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Address to listen on.
-    pub bind: IpAddr,
-    /// Port; 0 lets the OS pick.
-    pub port: u16,
-    /// Where to write the real port once listening.
-    pub port_file: Option<PathBuf>,
-    /// Compiled request schemas.
-    pub schemas: Arc<Schemas>,
-    /// Behaviour settings from the command line.
-    pub settings: Settings,
-    /// Largest request body accepted; larger ones get 413.
-    pub max_body_bytes: usize,
-    /// Most users (active and soft-deleted) one session's store holds.
-    pub max_users: usize,
-    /// Every loaded scenario; names are unique.
-    pub scenarios: Vec<Arc<Scenario>>,
-    /// The name of the scenario active at start (and in every new session).
-    pub active: String,
-    /// Most journal entries the default session keeps.
-    pub journal_capacity: usize,
-    /// Most journal entries each named session keeps.
-    pub session_journal_capacity: usize,
-    /// Most sessions besides `default`.
-    pub max_sessions: usize,
+    bind: IpAddr,
+    port: u16,
+    port_file: Option<PathBuf>,
+    schemas: Arc<Schemas>,
+    settings: Settings,
+    max_body_bytes: usize,
+    max_users: usize,
+    scenarios: Vec<Arc<Scenario>>,
+    active: String,
+    journal_capacity: usize,
+    session_journal_capacity: usize,
+    max_sessions: usize,
 }
-
-/// Default `--max-body-bytes`: 1 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
-/// Default `--max-users`.
-pub const DEFAULT_MAX_USERS: usize = 2_000_000;
-/// Default `--journal-capacity`.
-pub const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
-/// Default `--session-journal-capacity`: named sessions are many, so each keeps less.
-pub const DEFAULT_SESSION_JOURNAL_CAPACITY: usize = 1_000;
-/// Default `--max-sessions`.
-pub const DEFAULT_MAX_SESSIONS: usize = 256;
 
 impl Default for Config {
     /// Embedded schemas and `default` scenario, default settings, `127.0.0.1:8080`.
     fn default() -> Self {
         let schemas =
             Schemas::embedded().expect("embedded schemas compile; the test suite proves it");
-        let default = scenario::default_scenario(&schemas)
+        let default = Scenario::embedded_default(&schemas)
             .expect("the embedded default scenario loads; tested");
         Config {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            port: 8080,
+            port: cli::DEFAULT_PORT,
             port_file: None,
             schemas: Arc::new(schemas),
             settings: Settings::default(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            max_users: DEFAULT_MAX_USERS,
+            max_body_bytes: cli::DEFAULT_MAX_BODY_BYTES,
+            max_users: cli::DEFAULT_MAX_USERS,
             scenarios: vec![Arc::new(default)],
             active: "default".into(),
-            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
-            session_journal_capacity: DEFAULT_SESSION_JOURNAL_CAPACITY,
-            max_sessions: DEFAULT_MAX_SESSIONS,
+            journal_capacity: cli::DEFAULT_JOURNAL_CAPACITY,
+            session_journal_capacity: cli::DEFAULT_SESSION_JOURNAL_CAPACITY,
+            max_sessions: cli::DEFAULT_MAX_SESSIONS,
         }
     }
 }
@@ -127,10 +107,7 @@ impl Config {
     /// # Errors
     /// A [`StartupError`] naming the flag or file and the problem.
     pub fn from_args(args: &ServeArgs) -> Result<Self, StartupError> {
-        let schemas = match &args.schemas {
-            Some(dir) => Schemas::load_dir(dir)?,
-            None => Schemas::embedded()?,
-        };
+        let schemas = load_schemas(args.schemas.as_deref())?;
         let clock = match &args.clock {
             Some(text) => Clock::Frozen(Timestamp::parse_rfc3339(text)?),
             None => Clock::System,
@@ -140,7 +117,10 @@ impl Config {
             ("--max-users", args.max_users),
         ] {
             if value == 0 {
-                return Err(StartupError::Setting(format!("{flag} must be at least 1")));
+                return Err(StartupError::Range {
+                    flag,
+                    message: "must be at least 1".into(),
+                });
             }
         }
         let mut config = Config {
@@ -152,81 +132,264 @@ impl Config {
                 strict_accept: args.strict_accept,
                 id_start: args.id_start,
                 clock,
-                on_duplicate_login: OnDuplicateLogin::Reject,
-                licenses_available: [None; 3],
+                ..Settings::default()
             },
             max_body_bytes: args.max_body_bytes,
             max_users: args.max_users,
-            scenarios: vec![Arc::new(scenario::default_scenario(&schemas)?)],
+            scenarios: vec![Arc::new(Scenario::embedded_default(&schemas)?)],
             active: "default".into(),
             journal_capacity: args.journal_capacity,
             session_journal_capacity: args.session_journal_capacity,
             max_sessions: args.max_sessions,
             schemas: Arc::new(schemas),
         };
+        let mut set = ScenarioSet::default();
         if let Some(dir) = &args.scenarios {
-            for path in scenario_files(dir)? {
-                config.add_scenario(scenario::load_file(&path, &config.schemas)?)?;
+            for path in json_files(dir, "--scenarios")? {
+                set.add(Scenario::from_file(&path, &config.schemas)?, path)?;
             }
         }
         if let Some(file) = &args.scenario {
-            let loaded = scenario::load_file(file, &config.schemas)?;
-            config.active = loaded.name.clone();
-            config.add_scenario(loaded)?;
+            let loaded = Scenario::from_file(file, &config.schemas)?;
+            config.active = loaded.name().to_owned();
+            set.add(loaded, file.clone())?;
+        }
+        for scenario in set.into_scenarios() {
+            config.add_scenario(scenario)?;
         }
         if let Some(active) = &args.active {
-            config.active = active.clone();
-        }
-        if !config.scenarios.iter().any(|s| s.name == config.active) {
-            return Err(StartupError::Setting(format!(
-                "--active: no scenario named {:?}; loaded: {}",
-                config.active,
-                config.scenario_names().join(", ")
-            )));
+            config.set_active(active)?;
         }
         Ok(config)
     }
 
-    /// Adds a scenario. A loaded `default` replaces the embedded one; any other clash of
-    /// names is an error.
+    /// Listens on this address (default `127.0.0.1`).
+    pub fn set_bind(&mut self, bind: IpAddr) {
+        self.bind = bind;
+    }
+
+    /// Listens on this port; 0 lets the OS pick (default 8080).
+    pub fn set_port(&mut self, port: u16) {
+        self.port = port;
+    }
+
+    /// Validation messages in this language.
+    pub fn set_locale(&mut self, locale: Locale) {
+        self.settings.locale = locale;
+    }
+
+    /// Real time, or a frozen instant for byte-for-byte reproducible answers.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.settings.clock = clock;
+    }
+
+    /// Answer validation failures with Laravel's 302 when the client does not ask for JSON.
+    pub fn set_strict_accept(&mut self, strict: bool) {
+        self.settings.strict_accept = strict;
+    }
+
+    /// The first user id.
+    pub fn set_id_start(&mut self, id_start: u64) {
+        self.settings.id_start = id_start;
+    }
+
+    /// Bodies over this many bytes get 413.
+    pub fn set_max_body_bytes(&mut self, bytes: usize) {
+        self.max_body_bytes = bytes.max(1);
+    }
+
+    /// Most users (active and soft-deleted) one session holds.
+    pub fn set_max_users(&mut self, users: usize) {
+        self.max_users = users.max(1);
+    }
+
+    /// Most journal entries the default session keeps.
+    pub fn set_journal_capacity(&mut self, entries: usize) {
+        self.journal_capacity = entries;
+    }
+
+    /// Most journal entries each named session keeps.
+    pub fn set_session_journal_capacity(&mut self, entries: usize) {
+        self.session_journal_capacity = entries;
+    }
+
+    /// Most sessions besides `default`.
+    pub fn set_max_sessions(&mut self, sessions: usize) {
+        self.max_sessions = sessions;
+    }
+
+    /// Replaces the schemas. Scenarios added before keep the seed users they validated.
+    pub fn set_schemas(&mut self, schemas: Schemas) {
+        self.schemas = Arc::new(schemas);
+    }
+
+    /// Adds a scenario. A `default` replaces the embedded one; any other clash of names is an
+    /// error.
     ///
     /// # Errors
-    /// [`StartupError::Setting`] naming the duplicate.
+    /// [`StartupError::DuplicateScenario`].
     pub fn add_scenario(&mut self, scenario: Scenario) -> Result<(), StartupError> {
-        if let Some(existing) = self.scenarios.iter_mut().find(|s| s.name == scenario.name) {
-            if scenario.name == "default" {
+        if let Some(existing) = self
+            .scenarios
+            .iter_mut()
+            .find(|s| s.name() == scenario.name())
+        {
+            if scenario.name() == "default" {
                 *existing = Arc::new(scenario);
                 return Ok(());
             }
-            return Err(StartupError::Setting(format!(
-                "two scenarios are named {:?}: names must be unique",
-                scenario.name
-            )));
+            return Err(StartupError::DuplicateScenario {
+                name: scenario.name().to_owned(),
+                files: "the configuration already has one".into(),
+            });
         }
         self.scenarios.push(Arc::new(scenario));
         Ok(())
     }
 
+    /// Makes a loaded scenario the one active at start (and in every new session).
+    ///
+    /// # Errors
+    /// [`StartupError::UnknownActive`] listing the loaded names.
+    pub fn set_active(&mut self, name: &str) -> Result<(), StartupError> {
+        if !self.scenarios.iter().any(|s| s.name() == name) {
+            return Err(StartupError::UnknownActive {
+                name: name.to_owned(),
+                loaded: self.scenario_names().join(", "),
+            });
+        }
+        self.active = name.to_owned();
+        Ok(())
+    }
+
+    /// The address to listen on.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::new(self.bind, self.port)
+    }
+
+    /// Where to write the real port once listening.
+    pub fn port_file(&self) -> Option<&Path> {
+        self.port_file.as_deref()
+    }
+
     /// The loaded scenario names, in load order.
     pub fn scenario_names(&self) -> Vec<&str> {
-        self.scenarios.iter().map(|s| s.name.as_str()).collect()
+        self.scenarios.iter().map(|s| s.name()).collect()
+    }
+
+    pub(crate) fn schemas(&self) -> &Schemas {
+        &self.schemas
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub(crate) fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    pub(crate) fn max_users(&self) -> usize {
+        self.max_users
+    }
+
+    pub(crate) fn scenarios(&self) -> &[Arc<Scenario>] {
+        &self.scenarios
+    }
+
+    /// The scenario active at start; the embedded `default` is always loaded.
+    pub(crate) fn active_scenario(&self) -> Arc<Scenario> {
+        self.scenarios
+            .iter()
+            .find(|s| s.name() == self.active)
+            .or_else(|| self.scenarios.first())
+            .cloned()
+            .expect("a config always holds the default scenario")
+    }
+
+    pub(crate) fn journal_capacity(&self) -> usize {
+        self.journal_capacity
+    }
+
+    pub(crate) fn session_journal_capacity(&self) -> usize {
+        self.session_journal_capacity
+    }
+
+    pub(crate) fn max_sessions(&self) -> usize {
+        self.max_sessions
     }
 }
 
-/// The `*.json` files of a scenario folder, sorted.
+/// The schemas a `--schemas` folder gives (the embedded ones without it).
+///
+/// # Errors
+/// The folder or file and the problem.
+pub(crate) fn load_schemas(dir: Option<&Path>) -> Result<Schemas, StartupError> {
+    match dir {
+        Some(dir) => Schemas::load_dir(dir),
+        None => Ok(Schemas::embedded()?),
+    }
+}
+
+impl Schemas {
+    /// The embedded schemas, with each `*.json` of `dir` replacing its counterpart, as
+    /// `--schemas DIR` loads them. A file whose name matches no endpoint is an error.
+    ///
+    /// # Errors
+    /// The folder or file and the problem.
+    pub fn load_dir(dir: &Path) -> Result<Schemas, StartupError> {
+        Ok(Schemas::from_files(&json_files(dir, "--schemas")?)?)
+    }
+}
+
+/// Scenarios being loaded from files: names must be unique, and a clash names both files.
+#[derive(Default)]
+pub(crate) struct ScenarioSet {
+    loaded: Vec<(Scenario, PathBuf)>,
+}
+
+impl ScenarioSet {
+    /// Adds a scenario read from `path`.
+    ///
+    /// # Errors
+    /// [`StartupError::DuplicateScenario`] naming both files.
+    pub(crate) fn add(&mut self, scenario: Scenario, path: PathBuf) -> Result<(), StartupError> {
+        if let Some((_, first)) = self
+            .loaded
+            .iter()
+            .find(|(s, _)| s.name() == scenario.name())
+        {
+            return Err(StartupError::DuplicateScenario {
+                name: scenario.name().to_owned(),
+                files: format!("{} and {}", first.display(), path.display()),
+            });
+        }
+        self.loaded.push((scenario, path));
+        Ok(())
+    }
+
+    fn into_scenarios(self) -> impl Iterator<Item = Scenario> {
+        self.loaded.into_iter().map(|(s, _)| s)
+    }
+}
+
+/// The `*.json` files of a folder, sorted; `flag` names the option in errors.
 ///
 /// # Errors
 /// When the folder cannot be read.
-pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, StartupError> {
-    let io = |e: std::io::Error| StartupError::Setting(format!("{}: {e}", dir.display()));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(io)?
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
+pub(crate) fn json_files(dir: &Path, flag: &'static str) -> Result<Vec<PathBuf>, StartupError> {
+    let io = |source| StartupError::Folder {
+        flag,
+        path: dir.to_owned(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            files.push(path);
+        }
+    }
     files.sort();
     Ok(files)
 }

@@ -10,15 +10,15 @@ use hyper::{Method, Uri};
 use parking_lot::Mutex;
 use serde_json::{Map, Value, json};
 
-use crate::scenario::Matcher;
-use crate::scenario::matching::RequestView;
+use crate::clock::format_millis;
+use crate::scenario::{Matcher, RequestView, trim_path};
 
 /// Bodies larger than this are recorded as a note, not kept.
-pub const MAX_RECORDED_BODY: usize = 16 * 1024;
+pub(crate) const MAX_RECORDED_BODY: usize = 16 * 1024;
 
 /// One recorded request.
 #[derive(Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Method.
     pub method: Method,
     /// The request target (path and query), copied: hyper's `Uri` shares the connection's
@@ -42,7 +42,7 @@ pub struct Entry {
 
 impl Entry {
     /// The admin view of this entry.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut headers = Map::new();
         for (name, value) in self.headers.pairs() {
             let name = String::from_utf8_lossy(name);
@@ -66,17 +66,17 @@ impl Entry {
             "status": self.status,
             "rule": self.rule.as_deref().unwrap_or("default"),
             "fault": self.fault,
-            "at": crate::clock::format_millis(self.at_ms),
+            "at": format_millis(self.at_ms),
         })
     }
 
     /// The path, without the query string.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.target.split_once('?').map_or(&self.target, |(p, _)| p)
     }
 
     /// The query string, if any.
-    pub fn query(&self) -> Option<&str> {
+    pub(crate) fn query(&self) -> Option<&str> {
         self.target.split_once('?').map(|(_, q)| q)
     }
 
@@ -92,7 +92,7 @@ impl Entry {
 }
 
 /// Replaces every value whose key names a password, at any depth, with `"***"`.
-pub fn redact(value: &mut Value) {
+pub(crate) fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
@@ -112,11 +112,11 @@ pub fn redact(value: &mut Value) {
 /// (one allocation per request; hyper's header values share the connection's read buffer,
 /// which an entry must not keep alive), credentials redacted.
 #[derive(Debug)]
-pub struct RecordedHeaders(Box<[u8]>);
+pub(crate) struct RecordedHeaders(Box<[u8]>);
 
 impl RecordedHeaders {
     /// Copies `headers`, replacing `Authorization` and `Cookie` values with `***`.
-    pub fn new(headers: &HeaderMap) -> Self {
+    pub(crate) fn new(headers: &HeaderMap) -> Self {
         let redacted = |name: &HeaderName| *name == AUTHORIZATION || *name == COOKIE;
         let size: usize = headers
             .iter()
@@ -137,7 +137,7 @@ impl RecordedHeaders {
     }
 
     /// The recorded `(name, value)` pairs, in request order.
-    pub fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         let mut parts = self.0.split(|b| *b == 0);
         std::iter::from_fn(move || {
             let name = parts.next().filter(|n| !n.is_empty())?;
@@ -146,7 +146,7 @@ impl RecordedHeaders {
     }
 
     /// As a `HeaderMap`, for matching (admin counts only, so rebuilt on demand).
-    pub fn to_map(&self) -> HeaderMap {
+    pub(crate) fn to_map(&self) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in self.pairs() {
             if let (Ok(name), Ok(value)) =
@@ -160,7 +160,7 @@ impl RecordedHeaders {
 }
 
 /// The request target as recorded: an owned copy of path and query.
-pub fn recorded_target(uri: &Uri) -> Box<str> {
+pub(crate) fn recorded_target(uri: &Uri) -> Box<str> {
     uri.path_and_query()
         .map_or(uri.path(), |pq| pq.as_str())
         .into()
@@ -168,7 +168,7 @@ pub fn recorded_target(uri: &Uri) -> Box<str> {
 
 /// Which entries `GET /__admin/requests` returns.
 #[derive(Debug, Default)]
-pub struct Filter {
+pub(crate) struct Filter {
     /// Only this method.
     pub method: Option<Method>,
     /// Only this path (trailing slash ignored).
@@ -180,7 +180,7 @@ pub struct Filter {
 }
 
 /// A bounded journal.
-pub struct Journal {
+pub(crate) struct Journal {
     inner: Mutex<Inner>,
     capacity: usize,
 }
@@ -193,7 +193,7 @@ struct Inner {
 
 impl Journal {
     /// A journal keeping at most `capacity` entries (0 keeps none, counting all as evicted).
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Journal {
             inner: Mutex::new(Inner::default()),
             capacity,
@@ -201,7 +201,7 @@ impl Journal {
     }
 
     /// Appends an entry, evicting the oldest past the capacity.
-    pub fn record(&self, entry: Entry) {
+    pub(crate) fn record(&self, entry: Entry) {
         let entry = Arc::new(entry);
         let mut inner = self.inner.lock();
         if self.capacity == 0 {
@@ -216,7 +216,7 @@ impl Journal {
     }
 
     /// Forgets every entry and the eviction count.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         *self.inner.lock() = Inner::default();
     }
 
@@ -226,13 +226,13 @@ impl Journal {
     }
 
     /// Entries passing `filter`, oldest first, and the eviction count.
-    pub fn list(&self, filter: &Filter) -> (Vec<Value>, u64) {
+    pub(crate) fn list(&self, filter: &Filter) -> (Vec<Value>, u64) {
         let (entries, evicted) = self.snapshot();
-        let wanted_path = filter.path.as_deref().map(crate::router::trim_path);
+        let wanted_path = filter.path.as_deref().map(trim_path);
         let mut selected: Vec<&Arc<Entry>> = entries
             .iter()
             .filter(|e| filter.method.as_ref().is_none_or(|m| *m == e.method))
-            .filter(|e| wanted_path.is_none_or(|p| crate::router::trim_path(e.path()) == p))
+            .filter(|e| wanted_path.is_none_or(|p| trim_path(e.path()) == p))
             .filter(|e| filter.status.is_none_or(|s| e.status == Some(s)))
             .collect();
         if let Some(limit) = filter.limit {
@@ -243,13 +243,13 @@ impl Journal {
     }
 
     /// How many entries match.
-    pub fn count(&self, matcher: &Matcher) -> usize {
+    pub(crate) fn count(&self, matcher: &Matcher) -> usize {
         let (entries, _) = self.snapshot();
         entries.iter().filter(|e| e.matches(matcher)).count()
     }
 
     /// Entries no route served and no rule answered.
-    pub fn unmatched(&self) -> Vec<Value> {
+    pub(crate) fn unmatched(&self) -> Vec<Value> {
         let (entries, _) = self.snapshot();
         entries
             .iter()

@@ -1,56 +1,61 @@
 //! `vms-billing-mock`: a contract test double of the VMS Billing API.
 //!
 //! # Architecture
+//! A request travels down this list; no module imports from one above it.
 //! ```text
-//! main.rs        parse CLI -> Config -> bind -> serve until a signal -> exit code
-//! cli            clap flags with VMS_MOCK_* fallbacks
-//! config         validated Config; schemas compiled eagerly
-//! server         accept loop, hyper http1 connections, graceful shutdown
-//! service        per request: session -> body (413) -> rules -> route (404/405) -> handler
-//!                -> journal -> delay -> response or fault
-//! router         (method, path) -> Route
+//! main.rs        parse CLI -> Config -> signals -> bind -> port file -> serve -> exit code
+//! cli, config    clap flags with VMS_MOCK_* fallbacks; the validated Config (files loaded
+//!   check        eagerly); `check` runs the same loading
+//! server/        accept loop, hyper http1 connections, graceful shutdown; connection.rs:
+//!                per-connection fault injection (reset, close)
+//! pipeline       per request: session -> admin | rules -> route -> input -> handler
+//!                -> reply -> journal -> delay; returns a named Outcome
+//! http/          body.rs (limit, 413), input.rs (Laravel's input), negotiate.rs
+//!                (expectsJson), reply.rs (every response's bytes)
+//! router         (method, path) -> Route; 404/405 decided here only
+//! admin/         /__admin: users, scenarios and clock, journal
+//! api/           vendor handlers: users, licenses, cameras, intercoms
 //! session        X-Mock-Session -> isolated state (scenario, users, counters, journal)
-//! scenario       scenario files, rule matching and counters
 //! journal        bounded request log, passwords redacted
-//! connection     per-connection fault injection (reset, close)
-//! api            vendor handlers; JSON input and Laravel's expectsJson()
-//! admin          /__admin
-//! validation     schemas -> Laravel failures; normalisation; messages
-//! store          users behind a parking_lot mutex
+//! scenario/      scenario files (file.rs), rule matching and counters (matching.rs)
+//! validation/    schemas -> Laravel failures; normalisation; messages
+//! store/         users in 16 shards (mod.rs), the user model (user.rs), licence pool
 //! clock          real or frozen time, Laravel's timestamp format
-//! reply, error   response building; ApiError and StartupError
+//! error          StartupError
 //! ```
 //! Embedding: build a [`Config`], [`Server::bind`] it (port 0 for tests), read
-//! [`Server::local_addr`], then [`Server::run`] with a shutdown future.
+//! [`Server::local_addr`], then [`Server::run`] with a shutdown future. Or hand requests to
+//! a [`Mock`] without a network.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod admin;
-pub mod api;
-pub mod check;
-pub mod cli;
-pub mod clock;
-pub mod config;
-pub mod connection;
-pub mod error;
-pub mod journal;
-pub mod reply;
-pub mod router;
-pub mod scenario;
-pub mod server;
-pub mod service;
-pub mod session;
-pub mod state;
-pub mod store;
-pub mod validation;
+mod admin;
+mod api;
+mod check;
+mod cli;
+mod clock;
+mod config;
+mod error;
+mod http;
+mod journal;
+mod pipeline;
+mod router;
+mod scenario;
+mod server;
+mod session;
+mod store;
+mod validation;
 
-pub use clock::{Clock, Timestamp};
-pub use config::{Config, Settings};
+pub use check::run as check;
+pub use cli::{Cli, Command, ServeArgs};
+pub use clock::{Clock, ParseTimestampError, Timestamp};
+pub use config::Config;
 pub use error::StartupError;
+pub use pipeline::{Answer, Outcome};
+pub use scenario::{Scenario, ScenarioError};
 pub use server::Server;
-pub use service::{Answer, Processed};
-pub use validation::{Locale, Schemas};
+pub use validation::{Locale, SchemaError, Schemas};
 
 /// The async runtime the binary serves on: one worker thread per CPU the process may run on
 /// (so `taskset -c 0` gives one), at most 8.
@@ -66,27 +71,27 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// The mock without a network: hand it requests with their whole body and get its decisions.
-/// For embedding in Rust tests and for benchmarks. Delays and faults are reported in
-/// [`service::Processed`], not carried out.
+/// For embedding in Rust tests and for benchmarks. Delays and faults are reported in the
+/// [`Outcome`], not carried out.
 pub struct Mock {
-    state: std::sync::Arc<state::AppState>,
+    state: std::sync::Arc<pipeline::AppState>,
     // Keeps the shutdown channel open: a closed one would cut every wait short.
     _running: tokio::sync::watch::Sender<bool>,
 }
 
 impl Mock {
-    /// A mock with this configuration (its `bind`, `port` and `port_file` are unused).
+    /// A mock with this configuration (its address and port file are unused).
     pub fn new(config: Config) -> Self {
         let (running, stopping) = tokio::sync::watch::channel(false);
         Mock {
-            state: std::sync::Arc::new(state::AppState::new(config, stopping)),
+            state: std::sync::Arc::new(pipeline::AppState::new(config, stopping)),
             _running: running,
         }
     }
 
     /// Runs one request through the mock, exactly as the server does once the body is read.
-    pub fn process(&self, request: hyper::Request<bytes::Bytes>) -> service::Processed {
+    pub fn process(&self, request: hyper::Request<bytes::Bytes>) -> Outcome {
         let (parts, body) = request.into_parts();
-        service::process(&self.state, parts, body)
+        pipeline::process(&self.state, parts, body)
     }
 }

@@ -1,21 +1,24 @@
 //! The `vms-billing-mock` binary: parse the command line, then serve or check files.
+//!
+//! Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM) or a passing `check`; 1 for a
+//! startup error or a failing `check`; 2 for a usage error (clap).
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use vms_billing_mock::cli::{Cli, Command};
-use vms_billing_mock::{Config, Server, StartupError};
+use vms_billing_mock::{Cli, Command, Config, Server, StartupError};
 
 // mimalloc: the request path allocates small objects at a high rate; glibc's malloc spent
-// about a sixth of the CPU time in benches/load.sh (see README, Performance).
+// about a sixth of the CPU time in benches/load.sh (see benches/README.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::Check { files }) => vms_billing_mock::check::run(&files, &cli.serve),
+    match &cli.command {
+        Some(Command::Check { files }) => vms_billing_mock::check(files, &cli.serve),
         None => match serve(&cli) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -28,53 +31,85 @@ fn main() -> ExitCode {
 
 fn serve(cli: &Cli) -> Result<(), StartupError> {
     let config = Config::from_args(&cli.serve)?;
-    let runtime = vms_billing_mock::runtime()
-        .map_err(|e| StartupError::Setting(format!("cannot start the async runtime: {e}")))?;
+    let port_file = config.port_file().map(Path::to_owned);
+    if let Some(path) = &port_file {
+        // A stale file from an earlier run must not look like readiness.
+        remove_if_present(path).map_err(|source| StartupError::PortFile {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let runtime = vms_billing_mock::runtime().map_err(StartupError::Runtime)?;
     runtime.block_on(async {
-        let port_file = config.port_file.clone();
+        // The handlers exist before anything says "ready": a SIGTERM that lands right after
+        // the port file appears is a clean shutdown, not a kill.
+        let shutdown = signals::install().map_err(StartupError::Signals)?;
         let server = Server::bind(config).await?;
-        let addr = server
-            .local_addr()
-            .map_err(|e| StartupError::Setting(format!("cannot read the bound address: {e}")))?;
-        if let Some(path) = port_file {
-            write_port_file(&path, addr.port())
-                .map_err(|source| StartupError::PortFile { path, source })?;
+        let addr = server.local_addr();
+        if let Some(path) = &port_file {
+            write_port_file(path, addr.port()).map_err(|source| StartupError::PortFile {
+                path: path.clone(),
+                source,
+            })?;
         }
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "listening on http://{addr}");
         let _ = out.flush();
         drop(out);
-        server.run(shutdown_signal()).await;
+        server.run(shutdown).await;
+        if let Some(path) = &port_file {
+            let _ = remove_if_present(path);
+        }
         Ok(())
     })
 }
 
-/// Writes the port atomically (temp file, then rename), so a CI script polling for the
-/// file never reads it half-written.
-fn write_port_file(path: &std::path::Path, port: u16) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, format!("{port}\n"))?;
+fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Writes the port atomically: a fresh temporary file (created exclusively, so a symlink
+/// planted at its name is not followed), then a rename over the target. A CI script polling
+/// for the file never reads it half-written.
+fn write_port_file(path: &Path, port: u16) -> std::io::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("port");
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    remove_if_present(&tmp)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)?;
+    writeln!(file, "{port}")?;
+    file.sync_all()?;
+    drop(file);
     std::fs::rename(&tmp, path)
 }
 
-async fn shutdown_signal() {
+mod signals {
+    use std::future::Future;
+
+    /// Installs the SIGINT and SIGTERM handlers now and returns the future that completes
+    /// on the first of them.
     #[cfg(unix)]
-    {
+    pub(super) fn install() -> std::io::Result<impl Future<Output = ()>> {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        })
     }
+
     #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+    pub(super) fn install() -> std::io::Result<impl Future<Output = ()>> {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

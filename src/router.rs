@@ -5,9 +5,11 @@
 
 use hyper::Method;
 
+use crate::scenario::trim_path;
+
 /// Everything the mock serves.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     /// `POST /api/v1/billing/user/manage`: create a user.
     UserCreate,
     /// `PATCH /api/v1/billing/user/manage`: update a user.
@@ -33,7 +35,7 @@ pub enum Route {
 
 /// The `/__admin` endpoints.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AdminRoute {
+pub(crate) enum AdminRoute {
     /// `GET /__admin/health`.
     Health,
     /// `GET /__admin/users`.
@@ -72,7 +74,7 @@ pub enum AdminRoute {
 
 /// Why no route serves a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RouteError {
+pub(crate) enum RouteError {
     /// No such path.
     NotFound,
     /// The path exists, the method does not.
@@ -83,27 +85,27 @@ pub enum RouteError {
 }
 
 /// The vendor's path for user management.
-pub const USER_MANAGE: &str = "/api/v1/billing/user/manage";
+pub(crate) const USER_MANAGE: &str = "/api/v1/billing/user/manage";
 /// Where the mock's own control surface lives.
-pub const ADMIN_PREFIX: &str = "/__admin";
+pub(crate) const ADMIN_PREFIX: &str = "/__admin";
 
 const USER_MANAGE_METHODS: &[Method] = &[Method::POST, Method::PATCH, Method::DELETE];
 const POST_ONLY: &[Method] = &[Method::POST];
 /// `.../manage/licenses`.
-pub const LICENSES: &str = "/api/v1/billing/user/manage/licenses";
+pub(crate) const LICENSES: &str = "/api/v1/billing/user/manage/licenses";
 /// `.../manage/licenses/check`.
-pub const LICENSES_CHECK: &str = "/api/v1/billing/user/manage/licenses/check";
+pub(crate) const LICENSES_CHECK: &str = "/api/v1/billing/user/manage/licenses/check";
 /// `.../manage/cameras`.
-pub const CAMERAS: &str = "/api/v1/billing/user/manage/cameras";
+pub(crate) const CAMERAS: &str = "/api/v1/billing/user/manage/cameras";
 /// `.../manage/intercoms`.
-pub const INTERCOMS: &str = "/api/v1/billing/user/manage/intercoms";
+pub(crate) const INTERCOMS: &str = "/api/v1/billing/user/manage/intercoms";
 
 /// Resolves a request line to a route.
 ///
 /// # Errors
 /// [`RouteError::NotFound`] for an unknown path, [`RouteError::MethodNotAllowed`] for a
 /// known path and an unserved method.
-pub fn route(method: &Method, path: &str) -> Result<Route, RouteError> {
+pub(crate) fn route(method: &Method, path: &str) -> Result<Route, RouteError> {
     let path = trim_path(path);
     if is_admin(path) {
         return admin_route(method, &path[ADMIN_PREFIX.len()..]);
@@ -204,37 +206,31 @@ fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
         .ok_or(RouteError::MethodNotAllowed { allowed })
 }
 
-/// Decodes `%XX` escapes of a path segment; `None` for a bad escape or invalid UTF-8.
-pub fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = segment.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+/// Decodes `%XX` escapes of a path segment as PHP's `rawurldecode` does (a `%` not followed
+/// by two hex digits stays as it is); `None` when the result is not UTF-8.
+pub(crate) fn percent_decode(segment: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
+}
+
+/// Methods as Laravel lists them in `Allow` and in its 405 message.
+pub(crate) fn method_list(methods: &[Method], separator: &str) -> String {
+    methods
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 /// Whether a path belongs to the mock's control surface.
-pub fn is_admin(path: &str) -> bool {
+pub(crate) fn is_admin(path: &str) -> bool {
     path == ADMIN_PREFIX || path.starts_with("/__admin/")
 }
 
-/// The path without a trailing slash (but `/` stays `/`).
-pub fn trim_path(path: &str) -> &str {
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() { "/" } else { trimmed }
-}
-
 /// Laravel's `Request::path()`: the path without its leading and trailing slashes.
-pub fn laravel_path(path: &str) -> &str {
+pub(crate) fn laravel_path(path: &str) -> &str {
     let trimmed = path.trim_matches('/');
     if trimmed.is_empty() { "/" } else { trimmed }
 }
@@ -283,6 +279,14 @@ mod tests {
         );
         assert_eq!(
             route(&Method::GET, "/__admin/users/%zz"),
+            Ok(Route::Admin(AdminRoute::GetUser("%zz".into())))
+        );
+        assert_eq!(
+            route(&Method::GET, "/__admin/users/x%+41"),
+            Ok(Route::Admin(AdminRoute::GetUser("x%+41".into())))
+        );
+        assert_eq!(
+            route(&Method::GET, "/__admin/users/%FF"),
             Err(RouteError::NotFound)
         );
         assert_eq!(

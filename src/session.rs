@@ -1,7 +1,7 @@
 //! Sessions: isolated mock states selected by `X-Mock-Session` (CONTRACT 6.3).
 //!
-//! A session owns its scenario library and active scenario, its runtime (settings, users,
-//! rule counters) and its journal. The runtime is swapped whole under one write lock on
+//! A session owns its scenario library and active scenario, its state (settings, users,
+//! rule counters, clock) and its journal. The state is swapped whole under one write lock on
 //! reset or scenario change, so no request sees half of it. Named sessions are bounded: the
 //! least recently used is evicted.
 
@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::api::users;
 use crate::clock::{Clock, Timestamp};
 use crate::config::{Config, Settings};
 use crate::journal::Journal;
@@ -19,32 +18,33 @@ use crate::scenario::{RuleEngine, Scenario};
 use crate::store::Store;
 
 /// The header that selects a session.
-pub const SESSION_HEADER: &str = "x-mock-session";
+pub(crate) const SESSION_HEADER: &str = "x-mock-session";
 /// The session used without the header.
-pub const DEFAULT_SESSION: &str = "default";
+pub(crate) const DEFAULT_SESSION: &str = "default";
 
-/// The live state of a session's active scenario.
-pub struct Runtime {
-    /// The active scenario.
-    pub scenario: Arc<Scenario>,
-    /// Command-line settings overridden by the scenario's.
-    pub settings: Settings,
-    /// The users.
-    pub store: Store,
-    /// The rules and their counters.
-    pub rules: RuleEngine,
-    /// The clock; starts as `settings.clock` and can be moved by `PUT /__admin/clock`.
+/// The live state of a session's active scenario: what a reset rebuilds.
+pub(crate) struct SessionState {
+    scenario: Arc<Scenario>,
+    settings: Settings,
+    store: Store,
+    rules: RuleEngine,
+    /// Starts as `settings.clock`; `PUT /__admin/clock` moves it.
     clock: Mutex<Clock>,
 }
 
-impl Runtime {
+impl SessionState {
     fn start(config: &Config, scenario: Arc<Scenario>) -> Self {
-        let settings = config.settings.overlay(&scenario.settings);
-        let store = Store::new(settings.id_start, config.max_users);
-        for seed in &scenario.users {
-            users::seed(&store, &settings, seed);
+        let settings = config.settings().overlay(scenario.settings());
+        let store = Store::new(settings.id_start, config.max_users());
+        let now = settings.clock.now();
+        for seed in scenario.users() {
+            let mut draft = seed.clone();
+            draft.now = now;
+            // A seed can only fail if --max-users is below the number of seeds; then the
+            // surplus seeds are dropped, as the store is full anyway.
+            let _ = store.insert(draft, false, |_| ());
         }
-        Runtime {
+        SessionState {
             rules: RuleEngine::new(Arc::clone(&scenario)),
             clock: Mutex::new(settings.clock),
             scenario,
@@ -53,90 +53,111 @@ impl Runtime {
         }
     }
 
+    /// The active scenario.
+    pub(crate) fn scenario(&self) -> &Arc<Scenario> {
+        &self.scenario
+    }
+
+    /// Command-line settings overridden by the scenario's.
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The users.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The rules and their counters.
+    pub(crate) fn rules(&self) -> &RuleEngine {
+        &self.rules
+    }
+
     /// Now, on this session's clock.
-    pub fn now(&self) -> Timestamp {
+    pub(crate) fn now(&self) -> Timestamp {
         self.clock.lock().now()
     }
 
     /// The clock in force.
-    pub fn clock(&self) -> Clock {
+    pub(crate) fn clock(&self) -> Clock {
         *self.clock.lock()
     }
 
     /// Freezes the clock at an instant, or returns it to real time (until the next reset).
-    pub fn set_clock(&self, clock: Clock) {
+    pub(crate) fn set_clock(&self, clock: Clock) {
         *self.clock.lock() = clock;
     }
 }
 
+/// The scenarios a session knows, and which one is active.
 struct Library {
     scenarios: Vec<Arc<Scenario>>,
     active: String,
 }
 
+impl Library {
+    fn find(&self, name: &str) -> Option<Arc<Scenario>> {
+        self.scenarios.iter().find(|s| s.name() == name).cloned()
+    }
+}
+
 /// One isolated mock state.
-pub struct Session {
+pub(crate) struct Session {
     config: Arc<Config>,
     library: Mutex<Library>,
-    runtime: RwLock<Arc<Runtime>>,
-    /// The request journal.
-    pub journal: Journal,
+    state: RwLock<Arc<SessionState>>,
+    journal: Journal,
 }
 
 impl Session {
     fn new(config: Arc<Config>, journal_capacity: usize) -> Self {
-        let active = config
-            .scenarios
-            .iter()
-            .find(|s| s.name == config.active)
-            .or_else(|| config.scenarios.first())
-            .cloned()
-            .expect("a config always holds the default scenario");
+        let active = config.active_scenario();
         Session {
-            runtime: RwLock::new(Arc::new(Runtime::start(&config, Arc::clone(&active)))),
+            state: RwLock::new(Arc::new(SessionState::start(&config, Arc::clone(&active)))),
             library: Mutex::new(Library {
-                scenarios: config.scenarios.clone(),
-                active: active.name.clone(),
+                scenarios: config.scenarios().to_vec(),
+                active: active.name().to_owned(),
             }),
             journal: Journal::new(journal_capacity),
             config,
         }
     }
 
-    /// The current runtime (a cheap handle; it stays valid across a reset).
-    pub fn runtime(&self) -> Arc<Runtime> {
-        Arc::clone(&self.runtime.read())
+    /// The current state (a cheap handle; it stays valid across a reset).
+    pub(crate) fn state(&self) -> Arc<SessionState> {
+        Arc::clone(&self.state.read())
     }
 
-    /// Back to the active scenario's start: users, ids, rule counters and journal.
+    /// The request journal.
+    pub(crate) fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// Back to the active scenario's start: users, ids, rule counters, clock and journal.
     /// Returns how many seed users were created.
-    pub fn reset(&self) -> usize {
+    pub(crate) fn reset(&self) -> usize {
         let scenario = {
             let library = self.library.lock();
-            library
-                .scenarios
-                .iter()
-                .find(|s| s.name == library.active)
-                .cloned()
-                .expect("the active scenario is always in the library")
+            library.find(&library.active)
         };
-        self.start(scenario)
+        // The active scenario is always in the library; the config's is the fallback.
+        self.start(scenario.unwrap_or_else(|| self.config.active_scenario()))
     }
 
     fn start(&self, scenario: Arc<Scenario>) -> usize {
-        let seeded = scenario.users.len();
-        let fresh = Arc::new(Runtime::start(&self.config, scenario));
-        *self.runtime.write() = fresh;
+        let seeded = scenario.users().len();
+        let fresh = Arc::new(SessionState::start(&self.config, scenario));
+        *self.state.write() = fresh;
         self.journal.clear();
         seeded
     }
 
     /// Activates a loaded scenario by name and resets. `None` if there is no such scenario.
-    pub fn activate(&self, name: &str) -> Option<usize> {
+    pub(crate) fn activate(&self, name: &str) -> Option<usize> {
         let scenario = {
             let mut library = self.library.lock();
-            let found = library.scenarios.iter().find(|s| s.name == name).cloned()?;
-            library.active = found.name.clone();
+            let found = library.find(name)?;
+            library.active = found.name().to_owned();
             found
         };
         Some(self.start(scenario))
@@ -144,25 +165,25 @@ impl Session {
 
     /// Adds (or replaces, by name) a scenario in this session's library, activates it and
     /// resets.
-    pub fn install(&self, scenario: Scenario) -> usize {
+    pub(crate) fn install(&self, scenario: Scenario) -> usize {
         let scenario = Arc::new(scenario);
         {
             let mut library = self.library.lock();
             match library
                 .scenarios
                 .iter_mut()
-                .find(|s| s.name == scenario.name)
+                .find(|s| s.name() == scenario.name())
             {
                 Some(slot) => *slot = Arc::clone(&scenario),
                 None => library.scenarios.push(Arc::clone(&scenario)),
             }
-            library.active = scenario.name.clone();
+            library.active = scenario.name().to_owned();
         }
         self.start(scenario)
     }
 
     /// The library: every scenario and which one is active.
-    pub fn scenarios(&self) -> (Vec<Arc<Scenario>>, String) {
+    pub(crate) fn scenarios(&self) -> (Vec<Arc<Scenario>>, String) {
         let library = self.library.lock();
         (library.scenarios.clone(), library.active.clone())
     }
@@ -171,26 +192,26 @@ impl Session {
 /// Why an `X-Mock-Session` value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("X-Mock-Session must be 1 to 128 characters of letters, digits and -_.:@")]
-pub struct BadSessionId;
+pub(crate) struct BadSessionId;
 
 /// Every session of a server.
-pub struct Sessions {
+pub(crate) struct Sessions {
     config: Arc<Config>,
     default: Arc<Session>,
-    named: Mutex<HashMap<String, Slot>>,
+    named: Mutex<HashMap<String, Named>>,
     tick: AtomicU64,
 }
 
-struct Slot {
+struct Named {
     session: Arc<Session>,
     last_used: u64,
 }
 
 impl Sessions {
     /// The `default` session, started from the configured active scenario.
-    pub fn new(config: Arc<Config>) -> Self {
+    pub(crate) fn new(config: Arc<Config>) -> Self {
         Sessions {
-            default: Arc::new(Session::new(Arc::clone(&config), config.journal_capacity)),
+            default: Arc::new(Session::new(Arc::clone(&config), config.journal_capacity())),
             config,
             named: Mutex::new(HashMap::new()),
             tick: AtomicU64::new(0),
@@ -202,10 +223,9 @@ impl Sessions {
     ///
     /// # Errors
     /// [`BadSessionId`] for an empty, overlong or oddly charactered id.
-    pub fn get(&self, id: Option<&str>) -> Result<Arc<Session>, BadSessionId> {
+    pub(crate) fn get(&self, id: Option<&str>) -> Result<Arc<Session>, BadSessionId> {
         let id = match id {
-            None => return Ok(Arc::clone(&self.default)),
-            Some(DEFAULT_SESSION) => return Ok(Arc::clone(&self.default)),
+            None | Some(DEFAULT_SESSION) => return Ok(Arc::clone(&self.default)),
             Some(id) => id,
         };
         if id.is_empty()
@@ -222,10 +242,11 @@ impl Sessions {
             slot.last_used = now;
             return Ok(Arc::clone(&slot.session));
         }
-        if self.config.max_sessions == 0 {
+        if self.config.max_sessions() == 0 {
             return Ok(Arc::clone(&self.default));
         }
-        if named.len() >= self.config.max_sessions
+        // A linear scan: at most --max-sessions (256 by default) entries, once per new session.
+        if named.len() >= self.config.max_sessions()
             && let Some(oldest) = named
                 .iter()
                 .min_by_key(|(_, s)| s.last_used)
@@ -235,25 +256,15 @@ impl Sessions {
         }
         let session = Arc::new(Session::new(
             Arc::clone(&self.config),
-            self.config.session_journal_capacity,
+            self.config.session_journal_capacity(),
         ));
         named.insert(
             id.to_owned(),
-            Slot {
+            Named {
                 session: Arc::clone(&session),
                 last_used: now,
             },
         );
         Ok(session)
-    }
-
-    /// How many named sessions exist.
-    pub fn len(&self) -> usize {
-        self.named.lock().len()
-    }
-
-    /// Whether only `default` exists.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }

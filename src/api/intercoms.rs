@@ -1,28 +1,26 @@
 //! `/api/v1/billing/user/manage/intercoms`: sync a user's intercoms (flats).
 
-use hyper::StatusCode;
 use serde_json::Value;
 
-use super::RequestContext;
-use crate::error::ApiError;
-use crate::reply::Reply;
+use super::{Outcome, RequestContext, Success};
 use crate::validation::SchemaId;
 
 /// `POST .../intercoms`: `sync` replaces the user's intercoms (absent, null or `[]` clears
 /// them); 204.
-///
-/// # Errors
-/// A 422 (or 302) [`ApiError`].
-pub fn sync(ctx: &RequestContext<'_>, input: &Value) -> Result<Reply, ApiError> {
-    let login = super::existing_login(ctx, SchemaId::Intercoms, input)?;
+pub(super) fn sync(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
+    let login = ctx.existing_login(SchemaId::Intercoms, input)?;
     let list = input
         .get("sync")
         .filter(|v| !v.is_null())
         .cloned()
         .unwrap_or_else(|| Value::Array(Vec::new()));
-    ctx.runtime
-        .store
-        .modify(login, |user| user.extra_mut().intercoms = Some(list))
-        .ok_or_else(|| super::login_gone(ctx, SchemaId::Intercoms))?;
-    Ok(Reply::empty(StatusCode::NO_CONTENT))
+    ctx.state
+        .store()
+        .modify(
+            login,
+            |user| user.lifecycle_mut().intercoms = Some(list),
+            |_| (),
+        )
+        .map(|()| Success::NoContent)
+        .ok_or_else(|| ctx.login_gone(SchemaId::Intercoms))
 }

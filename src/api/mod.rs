@@ -1,275 +1,145 @@
 //! The vendor's API: one module per resource, thin handlers over validation and the store.
 //!
-//! Also owns how a request body becomes Laravel's input array (JSON only; anything else is an
-//! empty input with a diagnostic) and Laravel's `expectsJson()`.
+//! A handler takes the session's state and the request's normalised input and returns a
+//! domain outcome ([`Success`] or [`ApiError`]); turning it into bytes is the reply stage's
+//! job, so nothing here knows about HTTP bodies or content negotiation.
 
-pub mod cameras;
-pub mod intercoms;
-pub mod licenses;
-pub mod users;
+mod cameras;
+mod intercoms;
+mod licenses;
+mod users;
 
-use hyper::header::{self, HeaderMap};
-use serde_json::{Map, Value};
+use hyper::{Method, StatusCode};
+use serde_json::Value;
 
-use crate::error::ApiError;
-use crate::session::Runtime;
-use crate::validation::{Failures, Rule, SchemaId, Schemas, normalise::normalise};
+use crate::router::Route;
+use crate::session::SessionState;
+use crate::store::User;
+use crate::validation::{ErrorBag, Failures, Rule, SchemaId, Schemas};
 
-/// What a handler needs besides its input: the request headers and the session's state.
-pub struct RequestContext<'a> {
-    /// The request headers.
-    pub headers: &'a HeaderMap,
-    /// The session's runtime: settings, users, rules.
-    pub runtime: &'a Runtime,
+pub(crate) use users::validated_draft;
+
+/// What a handler needs besides its input.
+pub(crate) struct RequestContext<'a> {
+    /// The session's state: settings, users, clock.
+    pub state: &'a SessionState,
     /// The compiled schemas.
     pub schemas: &'a Schemas,
 }
 
-impl RequestContext<'_> {
-    /// The error Laravel answers a failed validation with: the 422 envelope, or under
-    /// `strict_accept` a 302 back to the `Referer` when the client does not ask for JSON.
-    pub fn validation_error(&self, failures: Failures) -> ApiError {
-        if self.runtime.settings.strict_accept && !expects_json(self.headers) {
-            let location = self
-                .headers
-                .get(header::REFERER)
-                .and_then(|v| v.to_str().ok())
-                .filter(|v| !v.is_empty())
-                .unwrap_or("/")
-                .to_owned();
-            return ApiError::Redirect { location };
-        }
-        let locale = self.runtime.settings.locale;
-        ApiError::Validation(failures.into_bag(locale).to_json(locale))
-    }
-}
-
-/// Validates the input of an endpoint that acts on an existing user: the schema, then
-/// Laravel's `exists` rule on `login` (an unknown or deleted login is
-/// `The selected login is invalid.`). Returns the login.
-///
-/// # Errors
-/// A 422 (or 302) [`ApiError`].
-pub fn existing_login<'i>(
-    ctx: &RequestContext<'_>,
-    id: SchemaId,
-    input: &'i Value,
-) -> Result<&'i str, ApiError> {
-    let schema = ctx.schemas.get(id);
-    let mut failures = schema.validate(input);
-    let login = input
-        .get("login")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if !failures.has("login") && !ctx.runtime.store.login_taken(login) {
-        failures.push(schema.field_failure("login", Rule::Exists));
-    }
-    if failures.is_empty() {
-        Ok(login)
-    } else {
-        Err(ctx.validation_error(failures))
-    }
-}
-
-/// The `exists` failure on `login`, for a user deleted between validation and the change.
-pub fn login_gone(ctx: &RequestContext<'_>, id: SchemaId) -> ApiError {
-    field_error(ctx, id, "login", Rule::Exists)
-}
-
-/// A 422 with one failure on a top-level field.
-pub fn field_error(ctx: &RequestContext<'_>, id: SchemaId, field: &str, rule: Rule) -> ApiError {
-    let mut failures = Failures::default();
-    failures.push(ctx.schemas.get(id).field_failure(field, rule));
-    ctx.validation_error(failures)
-}
-
-/// Laravel's `$request->expectsJson()`: an AJAX request accepting anything, or a first
-/// acceptable type naming JSON.
-pub fn expects_json(headers: &HeaderMap) -> bool {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let first = first_acceptable(accept);
-    let wants_json = first.contains("/json") || first.contains("+json");
-    let ajax = headers
-        .get("x-requested-with")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"XMLHttpRequest"));
-    let accepts_any = first.is_empty() || first == "*/*" || first == "*";
-    (ajax && accepts_any) || wants_json
-}
-
-/// The media type with the highest `q` (first one on ties), without parameters.
-fn first_acceptable(accept: &str) -> &str {
-    let mut best = ("", -1.0f32);
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let media = parts.next().unwrap_or("").trim();
-        if media.is_empty() {
-            continue;
-        }
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        if q > best.1 {
-            best = (media, q);
-        }
-    }
-    best.0
-}
-
-/// A request body, decoded once: for rule matching, the journal and the handlers.
+/// A successful vendor answer, before rendering.
 #[derive(Debug)]
-pub enum Decoded {
-    /// No body (or only whitespace).
-    Empty,
-    /// Valid JSON (any JSON value), as sent.
-    Json(Value),
-    /// Not JSON.
-    Invalid {
-        /// Where and why parsing failed.
-        error: serde_json::Error,
-        /// The body's length.
-        len: usize,
+pub(crate) enum Success {
+    /// `200` and the user object.
+    User(User),
+    /// `204 No Content`.
+    NoContent,
+    /// `200` and `{"analytic_l1": true, ...}` with the requested levels, in level order.
+    LicenseCheck(Vec<(&'static str, bool)>),
+}
+
+/// Everything that stops a vendor request from succeeding. Each variant is an answer the
+/// vendor's Laravel backend gives; [`ApiError::status`] says which.
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum ApiError {
+    /// Unknown path.
+    #[error("the route {path} could not be found")]
+    NotFound {
+        /// Laravel's form of the path: no leading or trailing slash.
+        path: String,
+    },
+    /// Known path, unserved method.
+    #[error("the {method} method is not supported for route {path}")]
+    MethodNotAllowed {
+        /// The request's method.
+        method: Method,
+        /// Laravel's form of the path.
+        path: String,
+        /// What the path serves.
+        allowed: &'static [Method],
+    },
+    /// The body is over `--max-body-bytes`.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// Validation failed.
+    #[error("validation failed")]
+    Validation(ErrorBag),
+    /// The user store reached its bound.
+    #[error("the user store is full ({capacity} users)")]
+    StoreFull {
+        /// The bound.
+        capacity: usize,
     },
 }
 
-impl Decoded {
-    /// Decodes a body.
-    pub fn from_bytes(body: &[u8]) -> Self {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Decoded::Empty;
-        }
-        match serde_json::from_slice::<Value>(body) {
-            Ok(v) => Decoded::Json(v),
-            Err(error) => Decoded::Invalid {
-                error,
-                len: body.len(),
-            },
-        }
-    }
-
-    /// The JSON value, if the body was JSON.
-    pub fn json(&self) -> Option<&Value> {
+impl ApiError {
+    /// The status the vendor's backend answers with (for JSON clients).
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
-            Decoded::Json(v) => Some(v),
-            Decoded::Empty | Decoded::Invalid { .. } => None,
-        }
-    }
-
-    /// What the journal keeps of this body: the JSON with passwords redacted, or a note.
-    /// Never raw text, which could carry a password in another encoding.
-    pub fn into_journal(self) -> Value {
-        match self {
-            Decoded::Empty => Value::Null,
-            Decoded::Json(mut v) => {
-                crate::journal::redact(&mut v);
-                v
-            }
-            Decoded::Invalid { len, .. } => {
-                Value::String(format!("<{len} bytes, not JSON: not kept>"))
-            }
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::StoreFull { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
-/// Turns a decoded body into Laravel's normalised input: a JSON object, or an empty one for
-/// anything else (with a diagnostic saying what was wrong). The second value is what the
-/// journal records instead of the input, when the input is not what was sent (`None`: record
-/// the input itself, once the handler is done with it).
-pub fn parse_input(
-    headers: &HeaderMap,
-    body: Decoded,
-    diagnostics: &mut Vec<String>,
-) -> (Value, Option<Value>) {
-    if !expects_json(headers) {
-        diagnostics.push(
-            "no Accept: application/json; the real API would answer a validation failure with a 302 redirect"
-                .into(),
-        );
+/// The outcome of one vendor request.
+pub(crate) type Outcome = Result<Success, ApiError>;
+
+/// Runs the handler of a vendor route on its normalised input. `route` must be a vendor
+/// resource route (the pipeline answers `OPTIONS` and `/__admin` itself).
+pub(crate) fn handle(ctx: &RequestContext<'_>, route: &Route, input: &Value) -> Outcome {
+    match route {
+        Route::UserCreate => users::create(ctx, input),
+        Route::UserUpdate => users::update(ctx, input),
+        Route::UserDelete => users::delete(ctx, input),
+        Route::LicensesSet => licenses::set(ctx, input),
+        Route::LicensesCheck => licenses::check(ctx, input),
+        Route::Cameras => cameras::sync(ctx, input),
+        Route::Intercoms => intercoms::sync(ctx, input),
+        Route::Options { .. } | Route::Admin(_) => Err(ApiError::NotFound {
+            path: String::new(),
+        }),
     }
-    let empty = || Value::Object(Map::new());
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    let is_json = essence.contains("/json") || essence.contains("+json");
-    let mut value = match body {
-        Decoded::Empty => return (empty(), Some(Value::Null)),
-        body if !is_json => {
-            let shown = if content_type.is_empty() {
-                "missing"
-            } else {
-                content_type
-            };
-            diagnostics.push(format!(
-                "Content-Type is {shown}, not application/json: the body was ignored"
-            ));
-            return (empty(), Some(body.into_journal()));
-        }
-        Decoded::Invalid { error, len } => {
-            diagnostics.push(format!(
-                "body is not valid JSON: {error}; treated as empty input"
-            ));
-            return (
-                empty(),
-                Some(Decoded::Invalid { error, len }.into_journal()),
-            );
-        }
-        Decoded::Json(v) => v,
-    };
-    if !value.is_object() {
-        let kind = match value {
-            Value::Array(_) => "an array",
-            Value::String(_) => "a string",
-            Value::Number(_) => "a number",
-            Value::Bool(_) => "a boolean",
-            Value::Null | Value::Object(_) => "null",
-        };
-        diagnostics.push(format!(
-            "JSON body is {kind}, not an object; treated as empty input"
-        ));
-        return (empty(), Some(Decoded::Json(value).into_journal()));
-    }
-    normalise(&mut value);
-    (value, None)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use hyper::header::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, HeaderValue::from_static(v));
-        }
-        h
+impl RequestContext<'_> {
+    /// The 422 for these failures, in the session's locale.
+    fn invalid(&self, failures: Failures) -> ApiError {
+        ApiError::Validation(failures.into_bag(self.state.settings().locale))
     }
 
-    #[test]
-    fn expects_json_like_laravel() {
-        assert!(expects_json(&headers(&[("accept", "application/json")])));
-        assert!(expects_json(&headers(&[(
-            "accept",
-            "application/vnd.api+json"
-        )])));
-        assert!(expects_json(&headers(&[(
-            "accept",
-            "text/html;q=0.5, application/json"
-        )])));
-        assert!(expects_json(&headers(&[(
-            "x-requested-with",
-            "XMLHttpRequest"
-        )])));
-        assert!(!expects_json(&headers(&[])));
-        assert!(!expects_json(&headers(&[("accept", "*/*")])));
-        assert!(!expects_json(&headers(&[(
-            "accept",
-            "text/html, application/json"
-        )])));
+    /// Validates the input of an endpoint that acts on an existing user: the schema, then
+    /// Laravel's `exists` rule on `login` (an unknown or deleted login is
+    /// `The selected login is invalid.`). Returns the login.
+    fn existing_login<'i>(&self, id: SchemaId, input: &'i Value) -> Result<&'i str, ApiError> {
+        let schema = self.schemas.get(id);
+        let mut failures = schema.validate(input);
+        let login = input
+            .get("login")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !failures.has("login") && !self.state.store().login_taken(login) {
+            failures.push(schema.field_failure("login", Rule::Exists));
+        }
+        if failures.is_empty() {
+            Ok(login)
+        } else {
+            Err(self.invalid(failures))
+        }
+    }
+
+    /// A 422 with one failure on a top-level field.
+    fn field_error(&self, id: SchemaId, field: &str, rule: Rule) -> ApiError {
+        let mut failures = Failures::default();
+        failures.push(self.schemas.get(id).field_failure(field, rule));
+        self.invalid(failures)
+    }
+
+    /// The `exists` failure on `login`, for a user deleted between validation and the change.
+    fn login_gone(&self, id: SchemaId) -> ApiError {
+        self.field_error(id, "login", Rule::Exists)
     }
 }

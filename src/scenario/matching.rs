@@ -13,11 +13,10 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::{Delay, Respond, Scenario};
-use crate::router::trim_path;
 
 /// A `match` object. Every given part must hold.
 #[derive(Debug, Default, Clone)]
-pub struct Matcher {
+pub(crate) struct Matcher {
     /// `method`.
     pub method: Option<Method>,
     /// `path` (compared without a trailing slash).
@@ -38,7 +37,7 @@ pub struct Matcher {
 
 /// A string condition (method, path, header).
 #[derive(Debug, Clone)]
-pub enum TextMatch {
+pub(crate) enum TextMatch {
     /// Equal to this text.
     Equals(String),
     /// An operator.
@@ -47,7 +46,7 @@ pub enum TextMatch {
 
 /// `{"regex": ...}`, `{"exists": ...}`, `{"contains": ...}`.
 #[derive(Debug, Clone)]
-pub enum Operator {
+pub(crate) enum Operator {
     /// The value is a string (or number) the regex finds a match in.
     Regex(Regex),
     /// The key is present (`true`) or absent (`false`).
@@ -58,7 +57,7 @@ pub enum Operator {
 
 /// A body condition.
 #[derive(Debug, Clone)]
-pub enum BodyMatch {
+pub(crate) enum BodyMatch {
     /// Equal to this JSON value.
     Literal(Value),
     /// An operator.
@@ -68,7 +67,7 @@ pub enum BodyMatch {
 }
 
 /// What a matcher looks at.
-pub struct RequestView<'a> {
+pub(crate) struct RequestView<'a> {
     /// Method.
     pub method: &'a Method,
     /// Path, without the query string.
@@ -81,7 +80,7 @@ pub struct RequestView<'a> {
 
 impl Matcher {
     /// Whether the static parts (method, path, headers, body) hold; counters aside.
-    pub fn matches(&self, req: &RequestView<'_>) -> bool {
+    pub(crate) fn matches(&self, req: &RequestView<'_>) -> bool {
         if self.method.as_ref().is_some_and(|m| m != req.method) {
             return false;
         }
@@ -89,7 +88,7 @@ impl Matcher {
             let path = trim_path(req.path);
             let ok = match p {
                 TextMatch::Equals(want) => trim_path(want) == path,
-                TextMatch::Op(op) => op.matches(Some(&Value::String(path.to_owned()))),
+                TextMatch::Op(op) => op.matches_text(path),
             };
             if !ok {
                 return false;
@@ -105,9 +104,7 @@ impl Matcher {
             let ok = match cond {
                 TextMatch::Equals(want) => values.iter().any(|v| v == want),
                 TextMatch::Op(Operator::Exists(want)) => values.is_empty() != *want,
-                TextMatch::Op(op) => values
-                    .iter()
-                    .any(|v| op.matches(Some(&Value::String((*v).to_owned())))),
+                TextMatch::Op(op) => values.iter().any(|v| op.matches_text(v)),
             };
             if !ok {
                 return false;
@@ -120,12 +117,22 @@ impl Matcher {
     }
 
     /// Whether this matcher uses counters or chance.
-    pub fn is_static(&self) -> bool {
+    pub(crate) fn is_static(&self) -> bool {
         self.nth.is_none() && self.every.is_none() && self.probability.is_none()
     }
 }
 
 impl Operator {
+    /// Matches a header value or a path: text that is present.
+    fn matches_text(&self, text: &str) -> bool {
+        match self {
+            Operator::Exists(want) => *want,
+            Operator::Regex(re) => re.is_match(text),
+            Operator::Contains(Value::String(needle)) => text.contains(needle.as_str()),
+            Operator::Contains(_) => false,
+        }
+    }
+
     fn matches(&self, value: Option<&Value>) -> bool {
         match self {
             Operator::Exists(want) => value.is_some() == *want,
@@ -159,16 +166,16 @@ impl BodyMatch {
 
 /// SplitMix64: tiny, seedable, reproducible.
 #[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
+pub(crate) struct SplitMix64(u64);
 
 impl SplitMix64 {
     /// A generator starting from `seed`.
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         SplitMix64(seed)
     }
 
     /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -177,7 +184,7 @@ impl SplitMix64 {
     }
 
     /// Uniform in `[0, 1)`.
-    pub fn next_f64(&mut self) -> f64 {
+    pub(crate) fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
@@ -193,7 +200,7 @@ struct Counter {
 
 /// The rule that answered a request.
 #[derive(Debug, Clone)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// The rule's label (name or index).
     pub label: Arc<str>,
     /// What it answers.
@@ -204,14 +211,14 @@ pub struct Decision {
 
 /// A scenario's rules with their counters.
 #[derive(Debug)]
-pub struct RuleEngine {
+pub(crate) struct RuleEngine {
     scenario: Arc<Scenario>,
     counters: Mutex<Vec<Counter>>,
 }
 
 impl RuleEngine {
     /// Fresh counters for `scenario`.
-    pub fn new(scenario: Arc<Scenario>) -> Self {
+    pub(crate) fn new(scenario: Arc<Scenario>) -> Self {
         let counters = scenario
             .rules
             .iter()
@@ -227,18 +234,18 @@ impl RuleEngine {
         }
     }
 
-    /// Whether any rule inspects the body (so the caller parses it only when needed).
-    pub fn has_rules(&self) -> bool {
-        !self.scenario.rules.is_empty()
+    /// Whether the scenario has any rule at all (most have none: then nothing is counted).
+    pub(crate) fn has_rules(&self) -> bool {
+        !self.scenario.rules().is_empty()
     }
 
     /// The first rule that answers this request. Every rule whose static parts match counts
     /// the request (for `nth` and `every`), even when an earlier rule answers it, so that
     /// "the Nth request matching this rule" means what it says.
-    pub fn evaluate(&self, req: &RequestView<'_>) -> Option<Decision> {
+    pub(crate) fn evaluate(&self, req: &RequestView<'_>) -> Option<Decision> {
         let mut counters = self.counters.lock();
         let mut decision = None;
-        for (rule, counter) in self.scenario.rules.iter().zip(counters.iter_mut()) {
+        for (rule, counter) in self.scenario.rules().iter().zip(counters.iter_mut()) {
             if rule.times.is_some_and(|t| counter.answered >= t) {
                 continue;
             }
@@ -272,6 +279,12 @@ impl RuleEngine {
         }
         decision
     }
+}
+
+/// The path without a trailing slash (but `/` stays `/`): Laravel ignores trailing slashes.
+pub(crate) fn trim_path(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() { "/" } else { trimmed }
 }
 
 #[cfg(test)]

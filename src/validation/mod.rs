@@ -13,8 +13,8 @@
 //! It owns no state; `unique`/`exists` checks against the store happen in the handlers, which
 //! add their failures with [`Failures::push`].
 
-pub mod messages;
-pub mod normalise;
+mod messages;
+pub(crate) mod normalise;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -25,11 +25,12 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
 use serde_json::Value;
 
-pub use messages::{Locale, Rule};
+pub use messages::Locale;
+pub(crate) use messages::Rule;
 
 /// The endpoints that have a schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SchemaId {
+pub(crate) enum SchemaId {
     /// `POST /api/v1/billing/user/manage`.
     UserCreate,
     /// `PATCH /api/v1/billing/user/manage`.
@@ -83,8 +84,22 @@ impl SchemaId {
         }
     }
 
-    fn from_file_name(name: &str) -> Option<SchemaId> {
-        Self::ALL.into_iter().find(|id| id.file_name() == name)
+    /// The endpoint a schema file is for, by its name.
+    ///
+    /// # Errors
+    /// [`SchemaError::UnknownFile`] listing the accepted names.
+    pub(crate) fn of_file(path: &Path) -> Result<SchemaId, SchemaError> {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        Self::ALL
+            .into_iter()
+            .find(|id| id.file_name() == name)
+            .ok_or_else(|| SchemaError::UnknownFile {
+                expected: Self::ALL.map(SchemaId::file_name).join(", "),
+                path: path.to_owned(),
+            })
     }
 }
 
@@ -149,38 +164,17 @@ impl Schemas {
         Self::with_overrides(HashMap::new())
     }
 
-    /// The embedded schemas, with each `*.schema.json` found in `dir` replacing its
-    /// counterpart. A file whose name matches no endpoint is an error, so a typo cannot
-    /// silently leave the default in force.
+    /// The embedded schemas, each replaced by the file of the same name among `files` (the
+    /// `*.json` files of a `--schemas` folder). A file whose name matches no endpoint is an
+    /// error, so a typo cannot silently leave the default in force.
     ///
     /// # Errors
     /// Names the file and the problem.
-    pub fn load_dir(dir: &Path) -> Result<Self, SchemaError> {
-        let io = |source| SchemaError::Io {
-            path: dir.to_owned(),
-            source,
-        };
+    pub(crate) fn from_files(files: &[PathBuf]) -> Result<Self, SchemaError> {
         let mut overrides = HashMap::new();
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(io)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<Result<_, _>>()
-            .map_err(io)?;
-        entries.sort();
-        for path in entries {
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            if !name.ends_with(".json") {
-                continue;
-            }
-            let Some(id) = SchemaId::from_file_name(name) else {
-                return Err(SchemaError::UnknownFile {
-                    expected: SchemaId::ALL.map(SchemaId::file_name).join(", "),
-                    path,
-                });
-            };
-            overrides.insert(id, (path.clone(), read_schema_file(&path)?));
+        for path in files {
+            let id = SchemaId::of_file(path)?;
+            overrides.insert(id, (path.clone(), read_schema_file(path)?));
         }
         Self::with_overrides(overrides)
     }
@@ -204,7 +198,7 @@ impl Schemas {
     }
 
     /// The compiled schema of one endpoint.
-    pub fn get(&self, id: SchemaId) -> &CompiledSchema {
+    pub(crate) fn get(&self, id: SchemaId) -> &CompiledSchema {
         // `compiled` holds every id of `SchemaId::ALL`, in that order.
         &self.compiled[id as usize]
     }
@@ -214,7 +208,7 @@ impl Schemas {
 ///
 /// # Errors
 /// Names the file and the problem.
-pub fn read_schema_file(path: &Path) -> Result<Value, SchemaError> {
+pub(crate) fn read_schema_file(path: &Path) -> Result<Value, SchemaError> {
     let text = std::fs::read_to_string(path).map_err(|source| SchemaError::Io {
         path: path.to_owned(),
         source,
@@ -229,21 +223,17 @@ fn parse_schema(path: &Path, text: &str) -> Result<Value, SchemaError> {
     })
 }
 
-/// Compiles a schema document standing on its own (for `check`).
+/// Reads and compiles one schema file as `--schemas` would (for `check`).
 ///
 /// # Errors
 /// Names the file and the problem.
-pub fn check_schema_document(path: &Path, document: Value) -> Result<(), SchemaError> {
-    let id = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(SchemaId::from_file_name)
-        .unwrap_or(SchemaId::UserCreate);
-    CompiledSchema::compile(id, path, document).map(|_| ())
+pub(crate) fn check_schema_file(path: &Path) -> Result<(), SchemaError> {
+    let id = SchemaId::of_file(path)?;
+    CompiledSchema::compile(id, path, read_schema_file(path)?).map(|_| ())
 }
 
 /// One endpoint's schema, compiled, with the Laravel rule order derived from it.
-pub struct CompiledSchema {
+pub(crate) struct CompiledSchema {
     id: SchemaId,
     document: Value,
     validator: Validator,
@@ -284,11 +274,6 @@ impl CompiledSchema {
             validator,
             rank,
         })
-    }
-
-    /// Which endpoint this schema belongs to.
-    pub fn id(&self) -> SchemaId {
-        self.id
     }
 
     /// Validates a normalised input object and returns Laravel's failures, one per field,
@@ -543,7 +528,7 @@ impl Candidate {
 
 /// One field's failure.
 #[derive(Clone, Debug)]
-pub struct FieldFailure {
+pub(crate) struct FieldFailure {
     /// Laravel's dotted key: `billing_properties.0.type`.
     pub field: String,
     /// The first rule that failed.
@@ -570,7 +555,7 @@ impl FieldFailure {
 
 /// Every failing field of one request, in Laravel's order.
 #[derive(Clone, Debug, Default)]
-pub struct Failures {
+pub(crate) struct Failures {
     list: Vec<FieldFailure>,
 }
 
@@ -608,10 +593,25 @@ impl Failures {
 }
 
 /// Laravel's `MessageBag`: field to messages, in insertion order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ErrorBag(pub Vec<(String, Vec<String>)>);
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ErrorBag(Vec<(String, Vec<String>)>);
 
 impl ErrorBag {
+    /// Adds a message to a field, as `MessageBag::add`: a message already on that field is
+    /// not added twice.
+    pub(crate) fn add(&mut self, field: &str, message: String) {
+        match self.0.iter_mut().find(|(f, _)| f == field) {
+            Some((_, messages)) if messages.contains(&message) => {}
+            Some((_, messages)) => messages.push(message),
+            None => self.0.push((field.to_owned(), vec![message])),
+        }
+    }
+
+    /// The fields and their messages, in order.
+    pub(crate) fn into_fields(self) -> impl Iterator<Item = (String, Vec<String>)> {
+        self.0.into_iter()
+    }
+
     /// The 422 body: `{"message": summary, "errors": {...}}`.
     pub fn to_json(&self, locale: Locale) -> Vec<u8> {
         let summary = messages::summarize(
@@ -644,7 +644,7 @@ impl ErrorBag {
 }
 
 /// Appends `s` as a JSON string literal.
-pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     // Writing into a Vec cannot fail, and a &str always serialises.
     serde_json::to_writer(&mut *out, s).expect("serialising a str into a Vec cannot fail");
 }

@@ -8,7 +8,9 @@ use crate::helpers::*;
 #[tokio::test]
 async fn users_can_be_listed_fetched_created_and_deleted() {
     let server = TestServer::with(|c| {
-        c.settings.clock = vms_billing_mock::Clock::Frozen(vms_billing_mock::Timestamp(0))
+        c.set_clock(vms_billing_mock::Clock::Frozen(
+            vms_billing_mock::Timestamp::from_unix_seconds(0),
+        ))
     })
     .await;
     server.create_user(&vendor_example()).await;
@@ -109,10 +111,8 @@ async fn reset_restores_seed_users_ids_journal_and_counters() {
 #[tokio::test]
 async fn scenarios_can_be_listed_shown_switched_and_replaced() {
     let server = TestServer::with(|c| {
-        c.scenarios
-            .push(std::sync::Arc::new(shipped("server-error")));
-        c.scenarios
-            .push(std::sync::Arc::new(shipped("duplicate-login")));
+        c.add_scenario(shipped("server-error")).unwrap();
+        c.add_scenario(shipped("duplicate-login")).unwrap();
     })
     .await;
     let list = server.admin(Method::GET, "/scenarios", None).await.json();
@@ -162,9 +162,12 @@ async fn scenarios_can_be_listed_shown_switched_and_replaced() {
         (put.status, put.text()),
         (StatusCode::OK, r#"{"active":"custom","users":1}"#)
     );
+    // The scenario as loaded, with the seed user's password redacted.
+    let mut shown = custom.clone();
+    shown["users"][0]["password"] = json!("***");
     assert_eq!(
         server.admin(Method::GET, "/scenario", None).await.json(),
-        custom
+        shown
     );
     assert_eq!(
         server
@@ -332,7 +335,7 @@ async fn journal_filters_and_clears() {
 
 #[tokio::test]
 async fn journal_is_bounded_and_counts_evictions() {
-    let server = TestServer::with(|c| c.journal_capacity = 3).await;
+    let server = TestServer::with(|c| c.set_journal_capacity(3)).await;
     for i in 0..10 {
         server.create_user(&user(&format!("e{i}@x.com"))).await;
     }

@@ -176,7 +176,7 @@ async fn bad_flags_exit_non_zero_with_a_message() {
     assert_eq!(code, Some(1));
     assert_eq!(
         err.trim(),
-        "error: /nonexistent/schemas: No such file or directory (os error 2)"
+        "error: --schemas /nonexistent/schemas: No such file or directory (os error 2)"
     );
 }
 

@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 
 use crate::helpers::*;
 
-fn fault_server(respond: serde_json::Value) -> vms_billing_mock::scenario::Scenario {
+fn fault_server(respond: serde_json::Value) -> vms_billing_mock::Scenario {
     scenario(
         &json!({"name": "fault", "rules": [{"name": "f", "match": {"body": {"login": "boom@x.com"}}, "respond": respond}]}),
     )

@@ -11,7 +11,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
-use vms_billing_mock::{Config, Server};
+use vms_billing_mock::{Config, Scenario, Schemas, Server};
 
 pub const USERS: &str = "/api/v1/billing/user/manage";
 
@@ -42,19 +42,18 @@ pub struct TestServer {
 }
 
 /// Loads a scenario document the way the server loads files.
-pub fn scenario(doc: &Value) -> vms_billing_mock::scenario::Scenario {
-    let schemas = vms_billing_mock::Schemas::embedded().unwrap();
-    vms_billing_mock::scenario::parse_scenario("test", &doc.to_string(), None, &schemas)
-        .expect("valid scenario")
+pub fn scenario(doc: &Value) -> Scenario {
+    let schemas = Schemas::embedded().unwrap();
+    Scenario::from_json("test", &doc.to_string(), &schemas).expect("valid scenario")
 }
 
 /// Loads a shipped scenario file from `scenarios/`.
-pub fn shipped(name: &str) -> vms_billing_mock::scenario::Scenario {
-    let schemas = vms_billing_mock::Schemas::embedded().unwrap();
+pub fn shipped(name: &str) -> Scenario {
+    let schemas = Schemas::embedded().unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(format!("{name}.json"));
-    vms_billing_mock::scenario::load_file(&path, &schemas).expect("shipped scenario loads")
+    Scenario::from_file(&path, &schemas).expect("shipped scenario loads")
 }
 
 impl TestServer {
@@ -63,18 +62,16 @@ impl TestServer {
     }
 
     pub async fn with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let mut config = Config {
-            port: 0,
-            ..Config::default()
-        };
+        let mut config = Config::default();
+        config.set_port(0);
         adjust(&mut config);
         Self::with_config(config).await
     }
 
     pub async fn with_config(mut config: Config) -> Self {
-        config.port = 0;
+        config.set_port(0);
         let server = Server::bind(config).await.expect("bind port 0");
-        let addr = server.local_addr().expect("local addr");
+        let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let running = tokio::spawn(server.run(async {
             let _ = stopped.await;
@@ -87,10 +84,11 @@ impl TestServer {
     }
 
     /// A server whose active scenario is `scn`.
-    pub async fn with_scenario(scn: vms_billing_mock::scenario::Scenario) -> Self {
+    pub async fn with_scenario(scn: Scenario) -> Self {
         Self::with(|c| {
-            c.active = scn.name.clone();
-            c.scenarios.push(std::sync::Arc::new(scn));
+            let name = scn.name().to_owned();
+            c.add_scenario(scn).expect("a new scenario name");
+            c.set_active(&name).expect("the scenario just added");
         })
         .await
     }

@@ -96,7 +96,7 @@ async fn trailing_slash_and_query_string_reach_the_route() {
 
 #[tokio::test]
 async fn body_over_the_limit_is_413_and_the_connection_survives() {
-    let server = TestServer::with(|c| c.max_body_bytes = 1024).await;
+    let server = TestServer::with(|c| c.set_max_body_bytes(1024)).await;
     let mut client = server.connect().await;
     let big = json!({"login": "x".repeat(2000)}).to_string();
     let answer = client.send(Method::POST, USERS, JSON_HEADERS, big).await;
@@ -252,7 +252,7 @@ async fn missing_accept_is_served_with_a_warning_by_default() {
 
 #[tokio::test]
 async fn strict_accept_redirects_validation_failures_like_laravel() {
-    let server = TestServer::with(|c| c.settings.strict_accept = true).await;
+    let server = TestServer::with(|c| c.set_strict_accept(true)).await;
     let answer = server
         .send(
             Method::POST,
@@ -317,7 +317,7 @@ async fn strict_accept_redirects_validation_failures_like_laravel() {
 
 #[tokio::test]
 async fn hostile_inputs_never_cause_a_server_error() {
-    let server = TestServer::with(|c| c.settings.locale = Locale::En).await;
+    let server = TestServer::with(|c| c.set_locale(Locale::En)).await;
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let deep_obj = format!(
         "{{\"login\":{}1{}}}",

@@ -31,8 +31,9 @@ async fn body_of(answer: Answer) -> (StatusCode, String) {
 async fn process_answers_like_the_server() {
     let mut config = Config::default();
     let scn = shipped("documented-example");
-    config.active = scn.name.clone();
-    config.scenarios.push(std::sync::Arc::new(scn));
+    let name = scn.name().to_owned();
+    config.add_scenario(scn).unwrap();
+    config.set_active(&name).unwrap();
     let mock = Mock::new(config);
     let processed = mock.process(create(&vendor_example()));
     assert_eq!(processed.delay_ms, 0);
@@ -55,8 +56,9 @@ async fn process_reports_delays_and_faults_instead_of_carrying_them_out() {
         {"match": {"nth": 2}, "respond": {"fault": "connection_reset"}},
         {"match": {"nth": 3}, "respond": {"fault": "timeout", "hold_ms": 900}}
     ]}));
-    config.active = scn.name.clone();
-    config.scenarios.push(std::sync::Arc::new(scn));
+    let name = scn.name().to_owned();
+    config.add_scenario(scn).unwrap();
+    config.set_active(&name).unwrap();
     let mock = Mock::new(config);
     let first = mock.process(create(&user("a@x.com")));
     assert_eq!(first.delay_ms, 250);

@@ -641,7 +641,7 @@ async fn intercom_sync_validates_and_replaces_the_list() {
 
 #[tokio::test]
 async fn russian_required_without_message() {
-    let server = TestServer::with(|c| c.settings.locale = vms_billing_mock::Locale::Ru).await;
+    let server = TestServer::with(|c| c.set_locale(vms_billing_mock::Locale::Ru)).await;
     server.create_user(&user("a@x.com")).await;
     call(&server, Method::POST, INTERCOMS, &json!({"login": "a@x.com", "sync": [{"flat": 1}]}))
         .await

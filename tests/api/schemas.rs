@@ -1,8 +1,6 @@
 //! Messages follow the schema: a tightened schema loaded from a folder gets Laravel's
 //! messages for the keywords it adds, with no code change. And Russian messages.
 
-use std::sync::Arc;
-
 use serde_json::json;
 use vms_billing_mock::{Locale, Schemas};
 
@@ -32,7 +30,7 @@ async fn tightened_server() -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("user-create.schema.json"), TIGHTENED).unwrap();
     let schemas = Schemas::load_dir(dir.path()).unwrap();
-    TestServer::with(|c| c.schemas = Arc::new(schemas)).await
+    TestServer::with(|c| c.set_schemas(schemas)).await
 }
 
 #[tokio::test]
@@ -133,7 +131,7 @@ async fn broken_schema_in_folder_is_refused_naming_file_and_place() {
 
 #[tokio::test]
 async fn russian_locale_gives_russian_messages_and_summary() {
-    let server = TestServer::with(|c| c.settings.locale = Locale::Ru).await;
+    let server = TestServer::with(|c| c.set_locale(Locale::Ru)).await;
     let answer = server
         .create_user(&json!({"login": 5, "type": "t".repeat(300), "billing_info": "x", "billing_properties": [{"type": "a"}]}))
         .await;

@@ -112,7 +112,7 @@ async fn a_new_session_starts_from_the_startup_scenario_not_another_sessions_cha
 
 #[tokio::test]
 async fn sessions_are_bounded_and_the_least_recently_used_is_evicted() {
-    let server = TestServer::with(|c| c.max_sessions = 2).await;
+    let server = TestServer::with(|c| c.set_max_sessions(2)).await;
     server.create_in("s1", &user("a@x.com")).await;
     server.create_in("s2", &user("a@x.com")).await;
     // Touch s1 so that s2 is the least recently used.
@@ -154,8 +154,8 @@ async fn a_malformed_session_id_is_refused() {
 #[tokio::test]
 async fn named_sessions_have_their_own_smaller_journal_bound() {
     let server = TestServer::with(|c| {
-        c.journal_capacity = 5;
-        c.session_journal_capacity = 2;
+        c.set_journal_capacity(5);
+        c.set_session_journal_capacity(2);
     })
     .await;
     for i in 0..4 {

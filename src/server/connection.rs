@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 
 /// Shared between a connection's task and the requests it serves.
 #[derive(Default)]
-pub struct ConnControl {
+pub(crate) struct ConnControl {
     reset: AtomicBool,
     killed: Notify,
 }
@@ -20,7 +20,7 @@ pub struct ConnControl {
 impl ConnControl {
     /// Asks the connection task to drop the connection now, without answering. With
     /// `reset`, the close is a TCP RST instead of a FIN.
-    pub fn kill(&self, reset: bool) {
+    pub(crate) fn kill(&self, reset: bool) {
         self.reset.store(reset, Ordering::SeqCst);
         self.killed.notify_one();
     }
@@ -32,14 +32,14 @@ impl ConnControl {
 }
 
 /// A TCP stream that, when dropped after a `kill(reset: true)`, closes with RST.
-pub struct FaultIo {
+pub(crate) struct FaultIo {
     stream: TcpStream,
     control: std::sync::Arc<ConnControl>,
 }
 
 impl FaultIo {
     /// Wraps an accepted stream.
-    pub fn new(stream: TcpStream, control: std::sync::Arc<ConnControl>) -> Self {
+    pub(crate) fn new(stream: TcpStream, control: std::sync::Arc<ConnControl>) -> Self {
         FaultIo { stream, control }
     }
 }

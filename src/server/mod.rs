@@ -1,6 +1,8 @@
 //! The accept loop: hyper 1.x HTTP/1.1 connections with keep-alive, watched by a graceful
 //! shutdown that drains in-flight requests within a bound.
 
+pub(crate) mod connection;
+
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -14,50 +16,51 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::connection::{ConnControl, FaultIo};
 use crate::error::StartupError;
-use crate::service;
-use crate::state::AppState;
+use crate::pipeline::{self, AppState};
+use connection::{ConnControl, FaultIo};
 
 /// How long shutdown waits for in-flight requests before closing what is left.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A bound, not yet serving, mock server.
 pub struct Server {
     listener: TcpListener,
+    local_addr: SocketAddr,
     state: Arc<AppState>,
     stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
-    /// Binds `config.bind:config.port` (port 0 picks a free one).
+    /// Binds the configured address (port 0 picks a free one).
     ///
     /// # Errors
     /// [`StartupError::Bind`] when the address is taken or not allowed.
     pub async fn bind(config: Config) -> Result<Self, StartupError> {
-        let addr = SocketAddr::new(config.bind, config.port);
+        let addr = config.addr();
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        Ok(Self::from_listener(listener, config))
+        Self::from_listener(listener, config).map_err(|source| StartupError::Bind { addr, source })
     }
 
     /// Serves on a listener the caller already bound.
-    pub fn from_listener(listener: TcpListener, config: Config) -> Self {
+    ///
+    /// # Errors
+    /// When the OS cannot tell the listener's address.
+    pub fn from_listener(listener: TcpListener, config: Config) -> io::Result<Self> {
         let (stopping, stop_rx) = tokio::sync::watch::channel(false);
-        Server {
+        Ok(Server {
+            local_addr: listener.local_addr()?,
             listener,
             state: Arc::new(AppState::new(config, stop_rx)),
             stopping,
-        }
+        })
     }
 
-    /// The address actually listened on.
-    ///
-    /// # Errors
-    /// Only if the OS cannot tell, which does not happen for a bound TCP socket.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
+    /// The address actually listened on (with the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests
@@ -67,6 +70,7 @@ impl Server {
             listener,
             state,
             stopping,
+            ..
         } = self;
         let graceful = GracefulShutdown::new();
         let mut builder = http1::Builder::new();
@@ -93,7 +97,7 @@ impl Server {
                 let state = Arc::clone(&state);
                 let control = Arc::clone(&svc_control);
                 async move {
-                    Ok::<_, std::convert::Infallible>(service::handle(state, control, req).await)
+                    Ok::<_, std::convert::Infallible>(pipeline::handle(state, control, req).await)
                 }
             });
             let io = TokioIo::new(FaultIo::new(stream, Arc::clone(&control)));

@@ -1,0 +1,135 @@
+//! The mock's own control surface under `/__admin`: JSON in and out, plain lowercase error
+//! messages `{"error": "..."}` that say what is wrong. Admin calls act on the session their
+//! `X-Mock-Session` header names and are not recorded in the journal.
+//!
+//! Handlers return an [`AdminOk`] or an [`AdminError`]; the reply stage renders both.
+
+mod journal;
+mod scenarios;
+mod users;
+
+use hyper::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::api::ApiError;
+use crate::router::AdminRoute;
+use crate::session::Session;
+use crate::validation::Schemas;
+
+/// A successful admin answer.
+#[derive(Debug)]
+pub(crate) enum AdminOk {
+    /// A JSON body with this status.
+    Json(StatusCode, Value),
+    /// No body.
+    Empty(StatusCode),
+}
+
+/// Why an admin request failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AdminError {
+    /// The request is malformed; the message says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The thing named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// No such admin endpoint.
+    #[error("no admin endpoint {method} {path}")]
+    NoEndpoint {
+        /// Method.
+        method: Method,
+        /// Path.
+        path: String,
+    },
+    /// Method not served on this admin path.
+    #[error(
+        "{method} is not allowed on {path}; allowed: {}",
+        crate::router::method_list(allowed, ", ")
+    )]
+    MethodNotAllowed {
+        /// Method.
+        method: Method,
+        /// Path.
+        path: String,
+        /// Methods served there.
+        allowed: &'static [Method],
+    },
+    /// A user body failed validation: the vendor's 422.
+    #[error("validation failed")]
+    Invalid(ApiError),
+}
+
+impl AdminError {
+    /// The status of this error.
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            AdminError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AdminError::NotFound(_) | AdminError::NoEndpoint { .. } => StatusCode::NOT_FOUND,
+            AdminError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AdminError::Invalid(e) => e.status(),
+        }
+    }
+}
+
+/// What an admin handler needs.
+pub(crate) struct AdminContext<'a> {
+    /// The session the call acts on.
+    pub session: &'a Session,
+    /// The compiled schemas (user creation, scenario uploads).
+    pub schemas: &'a Schemas,
+    /// The query string, if any.
+    pub query: Option<&'a str>,
+    /// The whole request body.
+    pub body: &'a [u8],
+}
+
+/// Serves one admin request.
+pub(crate) fn handle(ctx: &AdminContext<'_>, route: AdminRoute) -> Result<AdminOk, AdminError> {
+    match route {
+        AdminRoute::Health => ok(serde_json::json!({"status": "ok"})),
+        AdminRoute::ListUsers => users::list(ctx),
+        AdminRoute::GetUser(login) => users::get(ctx, &login),
+        AdminRoute::CreateUser => users::create(ctx),
+        AdminRoute::DeleteUser(login) => users::delete(ctx, &login),
+        AdminRoute::PasswordCheck(login) => users::password_check(ctx, &login),
+        AdminRoute::Reset => scenarios::reset(ctx),
+        AdminRoute::GetClock => scenarios::get_clock(ctx),
+        AdminRoute::SetClock => scenarios::set_clock(ctx),
+        AdminRoute::ListScenarios => scenarios::list(ctx),
+        AdminRoute::GetScenario => scenarios::get(ctx),
+        AdminRoute::PutScenario => scenarios::put(ctx),
+        AdminRoute::ActivateScenario(name) => scenarios::activate(ctx, &name),
+        AdminRoute::ListRequests => journal::list(ctx),
+        AdminRoute::ClearRequests => journal::clear(ctx),
+        AdminRoute::CountRequests => journal::count(ctx),
+        AdminRoute::UnmatchedRequests => journal::unmatched(ctx),
+    }
+}
+
+fn ok(value: Value) -> Result<AdminOk, AdminError> {
+    Ok(AdminOk::Json(StatusCode::OK, value))
+}
+
+/// The body as a JSON document.
+fn json_any(body: &[u8]) -> Result<Value, AdminError> {
+    serde_json::from_slice(body)
+        .map_err(|e| AdminError::BadRequest(format!("body is not valid JSON: {e}")))
+}
+
+/// The body as a JSON object, read as `T`; `expected` describes the body in errors, and
+/// `problem` words a body of the wrong shape.
+fn json_body<T: DeserializeOwned>(
+    body: &[u8],
+    expected: &str,
+    problem: impl FnOnce(serde_json::Error) -> String,
+) -> Result<T, AdminError> {
+    let value = json_any(body)?;
+    if !value.is_object() {
+        return Err(AdminError::BadRequest(format!(
+            "body must be a JSON object: {expected}"
+        )));
+    }
+    serde_json::from_value(value).map_err(|e| AdminError::BadRequest(problem(e)))
+}

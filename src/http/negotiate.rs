@@ -1,0 +1,78 @@
+//! Content negotiation as Laravel does it: `$request->expectsJson()` decides between the
+//! JSON answers and the redirect / HTML pages a browser gets.
+
+use hyper::header::{self, HeaderMap};
+
+/// Laravel's `$request->expectsJson()`: an AJAX request accepting anything, or a first
+/// acceptable type naming JSON.
+pub(crate) fn expects_json(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let first = first_acceptable(accept).to_ascii_lowercase();
+    let wants_json = first.contains("/json") || first.contains("+json");
+    let ajax = headers
+        .get("x-requested-with")
+        .is_some_and(|v| v.as_bytes() == b"XMLHttpRequest");
+    let pjax = headers.contains_key("x-pjax");
+    let accepts_any = first.is_empty() || first == "*/*" || first == "*";
+    (ajax && !pjax && accepts_any) || wants_json
+}
+
+/// The media type with the highest `q` (first one on ties), without parameters.
+fn first_acceptable(accept: &str) -> &str {
+    let mut best = ("", -1.0f32);
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or("").trim();
+        if media.is_empty() {
+            continue;
+        }
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q > best.1 {
+            best = (media, q);
+        }
+    }
+    best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn expects_json_like_laravel() {
+        assert!(expects_json(&headers(&[("accept", "application/json")])));
+        assert!(expects_json(&headers(&[(
+            "accept",
+            "application/vnd.api+json"
+        )])));
+        assert!(expects_json(&headers(&[(
+            "accept",
+            "text/html;q=0.5, application/json"
+        )])));
+        assert!(expects_json(&headers(&[(
+            "x-requested-with",
+            "XMLHttpRequest"
+        )])));
+        assert!(!expects_json(&headers(&[])));
+        assert!(!expects_json(&headers(&[("accept", "*/*")])));
+        assert!(!expects_json(&headers(&[(
+            "accept",
+            "text/html, application/json"
+        )])));
+    }
+}

@@ -1,0 +1,190 @@
+//! The user model: what the mock keeps of a VMS user, and what the lifecycle endpoints
+//! attach to it. Plain data; the store owns locking and the API owns rendering.
+
+use compact_str::CompactString;
+
+use crate::clock::Timestamp;
+
+/// Names of the analytics licence levels, in order.
+pub(crate) const LICENSE_LEVELS: [&str; 3] = ["analytic_l1", "analytic_l2", "analytic_l3"];
+
+/// Licences per level (`analytic_l1..3`); `None`: none set.
+pub(crate) type Licenses = [Option<u64>; 3];
+
+/// The lists a camera sync sets, in the order the admin view shows them.
+pub(crate) const CAMERA_LISTS: [&str; 4] = [
+    "camera_ids",
+    "camera_external_ids",
+    "public_group_external_ids",
+    "private_group_external_ids",
+];
+
+/// One `billing_properties` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Property {
+    /// `type`, such as `phone`.
+    pub kind: CompactString,
+    /// `value`.
+    pub value: CompactString,
+}
+
+/// What the lifecycle endpoints attach to a user. Boxed behind an `Option` on [`User`], so
+/// users that never get any cost one pointer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Lifecycle {
+    /// Granted permissions, in the order first attached, without duplicates.
+    pub permissions: Vec<Box<str>>,
+    /// Licences per level.
+    pub licenses: Licenses,
+    /// The last camera sync: an object of the four [`CAMERA_LISTS`].
+    pub cameras: Option<serde_json::Value>,
+    /// The last intercom sync (`sync` list).
+    pub intercoms: Option<serde_json::Value>,
+}
+
+/// A user about to be created: the validated create input, password still in clear (the
+/// store hashes it with its own salt on insert and forgets it).
+#[derive(Clone, Debug)]
+pub(crate) struct UserDraft {
+    /// `login`, trimmed.
+    pub login: CompactString,
+    /// `type`.
+    pub kind: CompactString,
+    /// `status`.
+    pub status: CompactString,
+    /// `billing_properties`, in request order.
+    pub billing_properties: Box<[Property]>,
+    /// `billing_info` as compact JSON; never returned by the vendor API.
+    pub billing_info: Option<Box<str>>,
+    /// The password as sent.
+    pub password: String,
+    /// Creation time.
+    pub now: Timestamp,
+}
+
+/// A VMS user as the mock keeps it. The password is kept only as a salted hash.
+#[derive(Clone, Debug)]
+pub(crate) struct User {
+    /// Assigned on insert, increasing, never reused.
+    pub id: u64,
+    /// As sent, after trimming. Strings of up to 24 bytes are stored inline.
+    pub login: CompactString,
+    /// `type`.
+    pub kind: CompactString,
+    /// `status`.
+    pub status: CompactString,
+    /// `billing_properties`, in request order.
+    pub billing_properties: Box<[Property]>,
+    /// `billing_info` as compact JSON, for the admin view; never returned by the vendor API.
+    pub billing_info: Option<Box<str>>,
+    /// Salted hash of the password.
+    pub password_hash: u64,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// Soft-delete time.
+    pub deleted_at: Option<Timestamp>,
+    /// Permissions, licences, cameras, intercoms; `None` until one is set.
+    lifecycle: Option<Box<Lifecycle>>,
+}
+
+impl User {
+    /// A new user from a draft (id 0 until the store assigns one).
+    pub(crate) fn new(draft: UserDraft, password_hash: u64) -> Self {
+        User {
+            id: 0,
+            login: draft.login,
+            kind: draft.kind,
+            status: draft.status,
+            billing_properties: draft.billing_properties,
+            billing_info: draft.billing_info,
+            password_hash,
+            created_at: draft.now,
+            updated_at: draft.now,
+            deleted_at: None,
+            lifecycle: None,
+        }
+    }
+
+    /// The lifecycle state; empty when none was ever set.
+    pub(crate) fn lifecycle(&self) -> Lifecycle {
+        self.lifecycle.as_deref().cloned().unwrap_or_default()
+    }
+
+    /// The lifecycle state, created empty on first use.
+    pub(crate) fn lifecycle_mut(&mut self) -> &mut Lifecycle {
+        self.lifecycle.get_or_insert_with(Box::default)
+    }
+
+    /// Licences held at `level` (0 when none).
+    pub(crate) fn license(&self, level: usize) -> u64 {
+        self.lifecycle
+            .as_ref()
+            .and_then(|l| l.licenses[level])
+            .unwrap_or(0)
+    }
+
+    /// Whether the user is soft-deleted.
+    pub(crate) fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
+    /// Takes over the fields a create with `upsert` replaces; id, login and `created_at` stay.
+    pub(crate) fn overwrite(&mut self, draft: UserDraft, password_hash: u64) {
+        self.kind = draft.kind;
+        self.status = draft.status;
+        self.billing_properties = draft.billing_properties;
+        self.billing_info = draft.billing_info;
+        self.password_hash = password_hash;
+        self.updated_at = draft.now;
+    }
+}
+
+impl UserDraft {
+    /// The user a validated create input describes (`login`, `password`, `type`, `status`,
+    /// `billing_info`, `billing_properties`), created at `now`.
+    pub(crate) fn from_create_input(input: &serde_json::Value, now: Timestamp) -> Self {
+        UserDraft {
+            login: text(input, "login").into(),
+            kind: text(input, "type").into(),
+            status: text(input, "status").into(),
+            billing_properties: properties(input.get("billing_properties")),
+            billing_info: billing_info(input.get("billing_info")),
+            password: text(input, "password").to_owned(),
+            now,
+        }
+    }
+}
+
+/// A validated string field (empty if absent, which validation has ruled out).
+pub(crate) fn text<'a>(input: &'a serde_json::Value, key: &str) -> &'a str {
+    input
+        .get(key)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+}
+
+/// `billing_info` as the compact JSON the store keeps (`None` for absent or null).
+pub(crate) fn billing_info(value: Option<&serde_json::Value>) -> Option<Box<str>> {
+    value
+        .filter(|v| !v.is_null())
+        .map(|v| v.to_string().into_boxed_str())
+}
+
+/// `billing_properties` as a list of pairs; a JSON object is walked by its values, as PHP
+/// walks an associative array.
+pub(crate) fn properties(value: Option<&serde_json::Value>) -> Box<[Property]> {
+    let items: Vec<&serde_json::Value> = match value {
+        Some(serde_json::Value::Array(items)) => items.iter().collect(),
+        Some(serde_json::Value::Object(map)) => map.values().collect(),
+        _ => Vec::new(),
+    };
+    items
+        .into_iter()
+        .map(|item| Property {
+            kind: text(item, "type").into(),
+            value: text(item, "value").into(),
+        })
+        .collect()
+}
