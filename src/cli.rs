@@ -78,8 +78,14 @@ pub struct ServeArgs {
     /// The first user id.
     #[arg(long, env = "VMS_MOCK_ID_START", default_value_t = 1, global = true)]
     pub id_start: u64,
-    /// Answer validation failures with Laravel's 302 redirect when the client does not send
-    /// `Accept: application/json`.
+    /// Answer JSON to every client. By default, like Laravel, a client that does not ask for
+    /// JSON (`Accept: application/json`) gets a 302 for a failed validation and HTML pages
+    /// for errors.
+    #[arg(long, env = "VMS_MOCK_LENIENT_ACCEPT", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new(), global = true, conflicts_with = "strict_accept")]
+    pub lenient_accept: bool,
+    /// Laravel's answers to clients that do not ask for JSON: the default, kept so that
+    /// scripts written for older versions still start.
     #[arg(long, env = "VMS_MOCK_STRICT_ACCEPT", action = ArgAction::SetTrue,
           value_parser = BoolishValueParser::new(), global = true)]
     pub strict_accept: bool,

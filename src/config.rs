@@ -20,7 +20,7 @@ use crate::validation::{Locale, Schemas};
 pub(crate) struct Settings {
     /// Message language.
     pub locale: Locale,
-    /// Answer a validation failure with Laravel's 302 when the client does not ask for JSON.
+    /// Answer clients that do not ask for JSON as Laravel does (302, HTML pages).
     pub strict_accept: bool,
     /// The first user id.
     pub id_start: u64,
@@ -36,7 +36,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             locale: Locale::En,
-            strict_accept: false,
+            strict_accept: true,
             id_start: 1,
             clock: Clock::System,
             on_duplicate_login: OnDuplicateLogin::Reject,
@@ -129,7 +129,7 @@ impl Config {
             port_file: args.port_file.clone(),
             settings: Settings {
                 locale: args.locale,
-                strict_accept: args.strict_accept,
+                strict_accept: !args.lenient_accept,
                 id_start: args.id_start,
                 clock,
                 ..Settings::default()
@@ -183,7 +183,8 @@ impl Config {
         self.settings.clock = clock;
     }
 
-    /// Answer validation failures with Laravel's 302 when the client does not ask for JSON.
+    /// Answer clients that do not ask for JSON as Laravel does (302 for a failed validation,
+    /// HTML error pages; the default), or with JSON always (`false`, `--lenient-accept`).
     pub fn set_strict_accept(&mut self, strict: bool) {
         self.settings.strict_accept = strict;
     }

@@ -39,6 +39,7 @@ mod config;
 mod error;
 mod http;
 mod journal;
+mod php;
 mod pipeline;
 mod router;
 mod scenario;
@@ -55,7 +56,7 @@ pub use error::StartupError;
 pub use pipeline::{Answer, Outcome};
 pub use scenario::{Scenario, ScenarioError};
 pub use server::Server;
-pub use validation::{Locale, SchemaError, Schemas};
+pub use validation::{Locale, SchemaError, Schemas, UnknownLocale};
 
 /// The async runtime the binary serves on: one worker thread per CPU the process may run on
 /// (so `taskset -c 0` gives one), at most 8.

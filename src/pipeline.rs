@@ -26,10 +26,11 @@ use crate::api::{self, ApiError, RequestContext};
 use crate::clock::wall_millis;
 use crate::config::Config;
 use crate::http::body::{self, BodyError};
-use crate::http::input::{Decoded, laravel_input};
+use crate::http::input::{self, LaravelRequest};
 use crate::http::negotiate::expects_json;
 use crate::http::reply::{self, Body, Negotiation, RULE_HEADER, Reply, header_value};
 use crate::journal::{self, Entry, MAX_RECORDED_BODY};
+use crate::php::{self, Array};
 use crate::router::{self, Route, RouteError, laravel_path};
 use crate::scenario::{Action, Decision, Fault, RequestView};
 use crate::server::connection::ConnControl;
@@ -129,10 +130,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
     let session = match session_of(state, &parts) {
         Ok(session) => session,
         Err(e) => {
-            return respond(
-                reply::admin(Err(e), &negotiation(&parts, false), Default::default()),
-                &[],
-            );
+            return respond(reply::admin(Err(e), Default::default()), &[]);
         }
     };
     let current = session.state();
@@ -159,49 +157,62 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
                 allowed,
             }),
         };
-        return respond(reply::admin(result, &negotiation, locale), &[]);
+        return respond(reply::admin(result, locale), &[]);
     }
 
-    let decoded = Decoded::from_bytes(&bytes);
+    let request = input::read(&parts.method, &parts.headers, parts.uri.query(), &bytes);
     let decision = current.rules().has_rules().then(|| {
+        let body = php::to_json(&php::Value::Array(request.raw.clone()));
         current.rules().evaluate(&RequestView {
             method: &parts.method,
             path: parts.uri.path(),
             headers: &parts.headers,
-            body: decoded.json(),
+            body: Some(&body),
         })
     });
     let decision = decision.flatten();
-    let mut diagnostics = Vec::new();
-    let scripted = |reply: Option<Reply>, fault: Option<Fault>, decoded: Decoded| {
+    let mut diagnostics = request.diagnostics.clone();
+    let scripted = |reply: Option<Reply>, fault: Option<Fault>, request: LaravelRequest| {
         let status = reply.as_ref().map(Reply::status);
-        (reply, status, fault, true, decoded.into_journal())
+        (
+            reply,
+            status,
+            fault,
+            true,
+            journal_body(&request.raw, bytes.len()),
+        )
     };
     let (reply, status, fault, routed, body) = match decision.as_ref().map(|d| &d.respond.action) {
-        Some(Action::Errors(bag)) => scripted(Some(reply::rule_errors(bag, locale)), None, decoded),
+        Some(Action::Errors(bag)) => scripted(Some(reply::rule_errors(bag, locale)), None, request),
         Some(Action::Status {
             status,
             body,
             headers,
         }) => scripted(
-            Some(reply::rule_status(*status, body.as_ref(), headers)),
+            Some(reply::rule_status(
+                *status,
+                body.as_ref(),
+                headers,
+                &negotiation,
+            )),
             None,
-            decoded,
+            request,
         ),
         Some(Action::Fault(Fault::MalformedJson)) => scripted(
             Some(reply::malformed_json()),
             Some(Fault::MalformedJson),
-            decoded,
+            request,
         ),
-        Some(Action::Fault(fault)) => scripted(None, Some(*fault), decoded),
+        Some(Action::Fault(fault)) => scripted(None, Some(*fault), request),
         Some(Action::Default) | None => {
             let (reply, routed, body) = default_behaviour(
                 state,
                 &current,
                 &parts,
-                decoded,
+                request,
                 &negotiation,
                 &mut diagnostics,
+                bytes.len(),
             );
             let status = Some(reply.status());
             (Some(reply), status, None, routed, body)
@@ -246,6 +257,13 @@ fn respond(reply: Reply, diagnostics: &[String]) -> Outcome {
 }
 
 fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .unwrap_or("localhost");
+    let scheme = parts.uri.scheme_str().unwrap_or("http");
     Negotiation {
         expects_json: expects_json(&parts.headers),
         redirect_validation,
@@ -255,6 +273,21 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map(str::to_owned),
+        root: format!("{scheme}://{host}"),
+    }
+}
+
+/// What the journal records of a body: the input it gave, passwords redacted; a note for a
+/// body that gave no input; nothing for no body.
+fn journal_body(input: &Array, body_len: usize) -> Value {
+    if !input.is_empty() {
+        let mut value = php::to_json(&php::Value::Array(input.clone()));
+        journal::redact(&mut value);
+        value
+    } else if body_len > 0 {
+        Value::String(format!("<{body_len} bytes that gave no input: not kept>"))
+    } else {
+        Value::Null
     }
 }
 
@@ -269,59 +302,62 @@ fn session_of(state: &AppState, parts: &Parts) -> Result<Arc<Session>, AdminErro
         .map_err(|e| AdminError::BadRequest(e.to_string()))
 }
 
-/// The mock's default behaviour: route and run the vendor handler. Also says whether a
-/// route served the request, and hands back what the journal records of the body (the input
-/// the handler saw, passwords redacted; the input is moved, not copied).
+/// The mock's default behaviour: route (on the method Laravel routes by) and run the vendor
+/// handler. Also says whether a route served the request, and what the journal records of
+/// the body (the input the handler validated, passwords redacted).
 fn default_behaviour(
     state: &AppState,
     current: &SessionState,
     parts: &Parts,
-    decoded: Decoded,
+    request: LaravelRequest,
     negotiation: &Negotiation,
     diagnostics: &mut Vec<String>,
+    body_len: usize,
 ) -> (Reply, bool, Value) {
     let locale = current.settings().locale;
-    let route = match router::route(&parts.method, parts.uri.path()) {
+    let Ok(method) = &request.method else {
+        diagnostics
+            .push("the method override (_method or X-HTTP-Method-Override) is not a method".into());
+        let reply = reply::api_error(ApiError::BadMethodOverride, negotiation, locale);
+        return (reply, false, journal_body(&request.raw, body_len));
+    };
+    if !negotiation.expects_json {
+        diagnostics.push(if negotiation.redirect_validation {
+            "no Accept: application/json: like Laravel, a validation failure is a 302 and an error an HTML page (--lenient-accept answers JSON)"
+        } else {
+            "no Accept: application/json; the real API would answer a validation failure with a 302 redirect"
+        }.into());
+    }
+    let route = match router::route(method, parts.uri.path()) {
         Ok(Route::Options { allowed }) => {
-            return (reply::options(allowed), true, decoded.into_journal());
+            return (
+                reply::options(allowed),
+                true,
+                journal_body(&request.raw, body_len),
+            );
         }
         Ok(route) => route,
         Err(e) => {
-            let error = route_error(e, parts);
-            return (
-                reply::api_error(error, negotiation, locale),
-                false,
-                decoded.into_journal(),
-            );
+            let error = route_error(e, method, parts);
+            let reply = reply::api_error(error, negotiation, locale);
+            return (reply, false, journal_body(&request.raw, body_len));
         }
     };
-    if !negotiation.expects_json {
-        diagnostics.push(
-            "no Accept: application/json; the real API would answer a validation failure with a 302 redirect"
-                .into(),
-        );
-    }
-    let input = laravel_input(&parts.headers, decoded, diagnostics);
     let ctx = RequestContext {
         state: current,
         schemas: state.config.schemas(),
     };
-    let result = api::handle(&ctx, &route, &input.value);
+    let result = api::handle(&ctx, &route, &request.input);
     let reply = reply::vendor(result, negotiation, locale);
-    let recorded = input.journal.unwrap_or_else(|| {
-        let mut value = input.value;
-        journal::redact(&mut value);
-        value
-    });
-    (reply, true, recorded)
+    (reply, true, journal_body(&request.input, body_len))
 }
 
-fn route_error(error: RouteError, parts: &Parts) -> ApiError {
+fn route_error(error: RouteError, method: &hyper::Method, parts: &Parts) -> ApiError {
     let path = laravel_path(parts.uri.path()).to_owned();
     match error {
         RouteError::NotFound => ApiError::NotFound { path },
         RouteError::MethodNotAllowed { allowed } => ApiError::MethodNotAllowed {
-            method: parts.method.clone(),
+            method: method.clone(),
             path,
             allowed,
         },
@@ -352,7 +388,7 @@ fn record(session: &Session, parts: &Parts, body_len: usize, answered: &Answered
 
 /// The answer to a body that could not be read: 413 (over the limit) or 400 (broken off).
 fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Body> {
-    let negotiation = negotiation(parts, false);
+    let negotiation = negotiation(parts, state.config.settings().strict_accept);
     let (reply, diagnostic) = match error {
         BodyError::TooLarge { drained } => {
             let reply =
@@ -371,7 +407,7 @@ fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Bod
             )
         }
         BodyError::Broken => (
-            Reply::message(StatusCode::BAD_REQUEST, "Bad Request")
+            reply::exception(StatusCode::BAD_REQUEST, "Bad Request", &negotiation)
                 .header(header::CONNECTION, HeaderValue::from_static("close")),
             "the request body broke off".to_owned(),
         ),

@@ -110,6 +110,9 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<Route, RouteError> {
     if is_admin(path) {
         return admin_route(method, &path[ADMIN_PREFIX.len()..]);
     }
+    // Laravel's UriValidator: trailing slashes trimmed, then `rawurldecode`.
+    let decoded = percent_decode(path).ok_or(RouteError::NotFound)?;
+    let path = decoded.as_str();
     let allowed = match path {
         USER_MANAGE => USER_MANAGE_METHODS,
         LICENSES | LICENSES_CHECK | CAMERAS | INTERCOMS => POST_ONLY,
@@ -300,6 +303,22 @@ mod tests {
             Ok(Route::Admin(AdminRoute::ActivateScenario(
                 "slow-backend".into()
             )))
+        );
+    }
+
+    #[test]
+    fn vendor_paths_are_decoded_before_matching() {
+        assert_eq!(
+            route(&Method::POST, "/api/v1/billing/user/%6Danage"),
+            Ok(Route::UserCreate)
+        );
+        assert_eq!(
+            route(&Method::POST, "/api/v1/billing/user%2Fmanage"),
+            Ok(Route::UserCreate)
+        );
+        assert_eq!(
+            route(&Method::POST, "/api/v1//billing/user/manage"),
+            Err(RouteError::NotFound)
         );
     }
 

@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{AdminContext, AdminError, AdminOk, json_body, ok};
-use crate::api::{RequestContext, validated_draft};
+use crate::api::{RequestContext, store_draft, validated_draft};
 use crate::journal::redact;
-use crate::store::{CAMERA_LISTS, Inserted, LICENSE_LEVELS, StoreError, User};
+use crate::store::{CAMERA_LISTS, Inserted, LICENSE_LEVELS, User};
 use crate::validation::normalise;
 
 /// The admin view of a user: the vendor's user object plus `billing_info` and the whole
@@ -112,7 +112,19 @@ pub(super) fn get(ctx: &AdminContext<'_>, login: &str) -> Result<AdminOk, AdminE
 /// Creates a user through the create endpoint's validation: 201 for a new user, 200 when
 /// the session upserts an existing one, the vendor's 422 otherwise.
 pub(super) fn create(ctx: &AdminContext<'_>) -> Result<AdminOk, AdminError> {
-    let mut input: Value = json_body(ctx.body, "a user create body", |e| e.to_string())?;
+    let mut input = match crate::php::json::decode(ctx.body) {
+        Ok(crate::php::Value::Array(input)) if !input.is_list() || input.is_empty() => input,
+        Ok(_) => {
+            return Err(AdminError::BadRequest(
+                "body must be a JSON object: a user create body".into(),
+            ));
+        }
+        Err(e) => {
+            return Err(AdminError::BadRequest(format!(
+                "body is not valid JSON: {e}"
+            )));
+        }
+    };
     normalise::normalise(&mut input);
     let state = ctx.session.state();
     let api = RequestContext {
@@ -120,16 +132,9 @@ pub(super) fn create(ctx: &AdminContext<'_>) -> Result<AdminOk, AdminError> {
         schemas: ctx.schemas,
     };
     let draft = validated_draft(&api, &input).map_err(AdminError::Invalid)?;
-    let upsert = state.settings().on_duplicate_login.is_upsert();
-    match state.store().insert(draft, upsert, view) {
-        Ok((Inserted::New, user)) => Ok(AdminOk::Json(StatusCode::CREATED, user)),
-        Ok((Inserted::Updated, user)) => ok(user),
-        Err(StoreError::LoginTaken) => Err(AdminError::BadRequest("login already taken".into())),
-        Err(StoreError::Full(capacity)) => {
-            Err(AdminError::Invalid(crate::api::ApiError::StoreFull {
-                capacity,
-            }))
-        }
+    match store_draft(&api, draft).map_err(AdminError::Invalid)? {
+        (Inserted::New, user) => Ok(AdminOk::Json(StatusCode::CREATED, view(&user))),
+        (Inserted::Updated, user) => ok(view(&user)),
     }
 }
 

@@ -1,19 +1,20 @@
 //! `/api/v1/billing/user/manage/intercoms`: sync a user's intercoms (flats).
 
-use serde_json::Value;
+use serde_json::Value as Json;
 
 use super::{Outcome, RequestContext, Success};
+use crate::php::{Array, to_json};
 use crate::validation::SchemaId;
 
 /// `POST .../intercoms`: `sync` replaces the user's intercoms (absent, null or `[]` clears
 /// them); 204.
-pub(super) fn sync(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
+pub(super) fn sync(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let login = ctx.existing_login(SchemaId::Intercoms, input)?;
     let list = input
-        .get("sync")
+        .get_str("sync")
         .filter(|v| !v.is_null())
-        .cloned()
-        .unwrap_or_else(|| Value::Array(Vec::new()));
+        .map(to_json)
+        .unwrap_or_else(|| Json::Array(Vec::new()));
     ctx.state
         .store()
         .modify(
@@ -22,5 +23,5 @@ pub(super) fn sync(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
             |_| (),
         )
         .map(|()| Success::NoContent)
-        .ok_or_else(|| ctx.login_gone(SchemaId::Intercoms))
+        .ok_or_else(|| ctx.login_gone())
 }

@@ -4,19 +4,25 @@
 //! limited pool available per level (`settings.licenses_available`), shared by all active
 //! users; without it every request fits.
 
-use serde_json::Value;
-
 use super::{Outcome, RequestContext, Success};
+use crate::php::Array;
 use crate::store::{LICENSE_LEVELS, Licenses};
 use crate::validation::{Rule, SchemaId};
 
-fn wanted(input: &Value) -> Licenses {
-    LICENSE_LEVELS.map(|name| input.get(name).and_then(Value::as_u64))
+/// The levels asked for, as Laravel's `integer` rule read them (`"5"`, `5.0` and `true`
+/// are integers; validation has refused anything else).
+fn wanted(input: &Array) -> Licenses {
+    LICENSE_LEVELS.map(|name| {
+        input
+            .get_str(name)
+            .and_then(|v| v.filter_int())
+            .map(|n| u64::try_from(n).unwrap_or(0))
+    })
 }
 
 /// `POST .../licenses`: replace the user's licences; 204. A level beyond the pool is a 422
 /// on that key (`The analytic l1 field must not be greater than N.`, N what is left).
-pub(super) fn set(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
+pub(super) fn set(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let login = ctx.existing_login(SchemaId::Licenses, input)?;
     let available = ctx.state.settings().licenses_available;
     match ctx
@@ -25,18 +31,18 @@ pub(super) fn set(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
         .set_licenses(login, wanted(input), available)
     {
         Ok(true) => Ok(Success::NoContent),
-        Ok(false) => Err(ctx.login_gone(SchemaId::Licenses)),
+        Ok(false) => Err(ctx.login_gone()),
         Err(short) => Err(ctx.field_error(
-            SchemaId::Licenses,
             LICENSE_LEVELS[short.level],
-            Rule::MaxNumeric(short.remaining.to_string()),
+            Rule::Max(short.remaining.to_string()),
+            true,
         )),
     }
 }
 
 /// `POST .../licenses/check`: `{"analytic_l1": true, ...}` with only the requested keys;
 /// `false` where the request would exceed the pool.
-pub(super) fn check(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
+pub(super) fn check(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let login = ctx.existing_login(SchemaId::LicensesCheck, input)?;
     let available = ctx.state.settings().licenses_available;
     let fits = ctx
@@ -47,7 +53,7 @@ pub(super) fn check(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
         LICENSE_LEVELS
             .iter()
             .enumerate()
-            .filter(|(_, name)| input.get(**name).is_some())
+            .filter(|(_, name)| input.get_str(name).is_some())
             .map(|(level, name)| (*name, fits[level].is_ok()))
             .collect(),
     ))

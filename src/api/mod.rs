@@ -10,14 +10,14 @@ mod licenses;
 mod users;
 
 use hyper::{Method, StatusCode};
-use serde_json::Value;
 
+use crate::php::{Array, Value};
 use crate::router::Route;
 use crate::session::SessionState;
 use crate::store::User;
-use crate::validation::{ErrorBag, Failures, Rule, SchemaId, Schemas};
+use crate::validation::{ErrorBag, Rule, SchemaId, Schemas, field_failure};
 
-pub(crate) use users::validated_draft;
+pub(crate) use users::{store_draft, validated_draft};
 
 /// What a handler needs besides its input.
 pub(crate) struct RequestContext<'a> {
@@ -48,6 +48,10 @@ pub(crate) enum ApiError {
         /// Laravel's form of the path: no leading or trailing slash.
         path: String,
     },
+    /// A POST whose method override is not a method (`_method=PAT CH`): Symfony's
+    /// `SuspiciousOperationException`, which Laravel turns into a 404.
+    #[error("invalid HTTP method override")]
+    BadMethodOverride,
     /// Known path, unserved method.
     #[error("the {method} method is not supported for route {path}")]
     MethodNotAllowed {
@@ -76,7 +80,7 @@ impl ApiError {
     /// The status the vendor's backend answers with (for JSON clients).
     pub(crate) fn status(&self) -> StatusCode {
         match self {
-            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::NotFound { .. } | ApiError::BadMethodOverride => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -90,7 +94,7 @@ pub(crate) type Outcome = Result<Success, ApiError>;
 
 /// Runs the handler of a vendor route on its normalised input. `route` must be a vendor
 /// resource route (the pipeline answers `OPTIONS` and `/__admin` itself).
-pub(crate) fn handle(ctx: &RequestContext<'_>, route: &Route, input: &Value) -> Outcome {
+pub(crate) fn handle(ctx: &RequestContext<'_>, route: &Route, input: &Array) -> Outcome {
     match route {
         Route::UserCreate => users::create(ctx, input),
         Route::UserUpdate => users::update(ctx, input),
@@ -106,40 +110,39 @@ pub(crate) fn handle(ctx: &RequestContext<'_>, route: &Route, input: &Value) -> 
 }
 
 impl RequestContext<'_> {
-    /// The 422 for these failures, in the session's locale.
-    fn invalid(&self, failures: Failures) -> ApiError {
-        ApiError::Validation(failures.into_bag(self.state.settings().locale))
+    fn locale(&self) -> crate::validation::Locale {
+        self.state.settings().locale
     }
 
-    /// Validates the input of an endpoint that acts on an existing user: the schema, then
-    /// Laravel's `exists` rule on `login` (an unknown or deleted login is
+    /// Whether an active user has this login (Laravel's `unique` / `exists` query).
+    fn taken(&self, login: &str) -> bool {
+        self.state.store().login_taken(login)
+    }
+
+    /// Validates the input of an endpoint that acts on an existing user: the schema's rules
+    /// and Laravel's `exists` on `login` (an unknown or deleted login is
     /// `The selected login is invalid.`). Returns the login.
-    fn existing_login<'i>(&self, id: SchemaId, input: &'i Value) -> Result<&'i str, ApiError> {
-        let schema = self.schemas.get(id);
-        let mut failures = schema.validate(input);
-        let login = input
-            .get("login")
+    fn existing_login<'i>(&self, id: SchemaId, input: &'i Array) -> Result<&'i str, ApiError> {
+        let bag = self
+            .schemas
+            .get(id)
+            .validate_with_store(input, self.locale(), &|login| self.taken(login));
+        if !bag.is_empty() {
+            return Err(ApiError::Validation(bag));
+        }
+        Ok(input
+            .get_str("login")
             .and_then(Value::as_str)
-            .unwrap_or_default();
-        if !failures.has("login") && !self.state.store().login_taken(login) {
-            failures.push(schema.field_failure("login", Rule::Exists));
-        }
-        if failures.is_empty() {
-            Ok(login)
-        } else {
-            Err(self.invalid(failures))
-        }
+            .unwrap_or_default())
     }
 
-    /// A 422 with one failure on a top-level field.
-    fn field_error(&self, id: SchemaId, field: &str, rule: Rule) -> ApiError {
-        let mut failures = Failures::default();
-        failures.push(self.schemas.get(id).field_failure(field, rule));
-        self.invalid(failures)
+    /// A 422 with one failure on a top-level field found outside validation.
+    fn field_error(&self, field: &str, rule: Rule, numeric: bool) -> ApiError {
+        ApiError::Validation(field_failure(field, &rule, numeric, self.locale()))
     }
 
     /// The `exists` failure on `login`, for a user deleted between validation and the change.
-    fn login_gone(&self, id: SchemaId) -> ApiError {
-        self.field_error(id, "login", Rule::Exists)
+    fn login_gone(&self) -> ApiError {
+        self.field_error("login", Rule::Exists, false)
     }
 }

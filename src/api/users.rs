@@ -1,72 +1,76 @@
 //! `/api/v1/billing/user/manage`: the user resource.
 
-use serde_json::Value;
-
 use super::{ApiError, Outcome, RequestContext, Success};
-use crate::scenario::OnDuplicateLogin;
-use crate::store::{StoreError, UserDraft, billing_info, properties};
+use crate::php::{Array, Value};
+use crate::store::{Inserted, StoreError, User, UserDraft, billing_info, properties};
 use crate::validation::{Rule, SchemaId};
 
 /// `POST /api/v1/billing/user/manage`: validate, check the login is free, store, answer the
 /// user object.
-pub(super) fn create(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
+pub(super) fn create(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let draft = validated_draft(ctx, input)?;
-    let upsert = ctx.state.settings().on_duplicate_login == OnDuplicateLogin::Upsert;
-    match ctx.state.store().insert(draft, upsert, Clone::clone) {
-        Ok((_, user)) => Ok(Success::User(user)),
-        Err(StoreError::LoginTaken) => {
-            Err(ctx.field_error(SchemaId::UserCreate, "login", Rule::Unique))
-        }
-        Err(StoreError::Full(capacity)) => Err(ApiError::StoreFull { capacity }),
-    }
+    store_draft(ctx, draft).map(|(_, user)| Success::User(user))
 }
 
-/// Validates a create body (schema, then `unique` on the login unless the session upserts)
-/// and builds the user it describes, not yet stored. The admin API creates users this way.
+/// Validates a create body (the schema, then `unique` on the login unless the session
+/// upserts) and builds the user it describes, not yet stored. The admin API creates users
+/// this way too.
 ///
 /// # Errors
 /// A 422 [`ApiError`].
 pub(crate) fn validated_draft(
     ctx: &RequestContext<'_>,
-    input: &Value,
+    input: &Array,
 ) -> Result<UserDraft, ApiError> {
     let schema = ctx.schemas.get(SchemaId::UserCreate);
-    let mut failures = schema.validate(input);
-    let login = input
-        .get("login")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let upsert = ctx.state.settings().on_duplicate_login == OnDuplicateLogin::Upsert;
-    if !upsert && !failures.has("login") && ctx.state.store().login_taken(login) {
-        failures.push(schema.field_failure("login", Rule::Unique));
-    }
-    if !failures.is_empty() {
-        return Err(ctx.invalid(failures));
+    let bag = if ctx.state.settings().on_duplicate_login.is_upsert() {
+        schema.validate(input, ctx.locale())
+    } else {
+        schema.validate_with_store(input, ctx.locale(), &|login| ctx.taken(login))
+    };
+    if !bag.is_empty() {
+        return Err(ApiError::Validation(bag));
     }
     Ok(UserDraft::from_create_input(input, ctx.state.now()))
 }
 
+/// Stores a validated user (updating the existing one when the session upserts).
+///
+/// # Errors
+/// 422 when a concurrent create took the login first; 500 when the store is full.
+pub(crate) fn store_draft(
+    ctx: &RequestContext<'_>,
+    draft: UserDraft,
+) -> Result<(Inserted, User), ApiError> {
+    let upsert = ctx.state.settings().on_duplicate_login.is_upsert();
+    match ctx.state.store().insert(draft, upsert, Clone::clone) {
+        Ok(stored) => Ok(stored),
+        Err(StoreError::LoginTaken) => Err(ctx.field_error("login", Rule::Unique, false)),
+        Err(StoreError::Full(capacity)) => Err(ApiError::StoreFull { capacity }),
+    }
+}
+
 /// `PATCH /api/v1/billing/user/manage`: change only the fields given (billing properties
 /// replaced as a whole), attach then detach permissions, move `updated_at`.
-pub(super) fn update(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
+pub(super) fn update(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let login = ctx.existing_login(SchemaId::UserUpdate, input)?;
     let store = ctx.state.store();
     let password_hash = input
-        .get("password")
+        .get_str("password")
         .and_then(Value::as_str)
         .map(|p| store.hash_password(p));
-    let attach = names(input.get("permissions_to_attach"));
-    let detach = names(input.get("permissions_to_detach"));
+    let attach = names(input.get_str("permissions_to_attach"));
+    let detach = names(input.get_str("permissions_to_detach"));
     let now = ctx.state.now();
-    let change = |user: &mut crate::store::User| {
-        if let Some(status) = input.get("status").and_then(Value::as_str) {
+    let change = |user: &mut User| {
+        if let Some(status) = input.get_str("status").and_then(Value::as_str) {
             user.status = status.into();
         }
-        if let Some(info) = input.get("billing_info") {
+        if let Some(info) = input.get_str("billing_info") {
             user.billing_info = billing_info(Some(info));
         }
-        if input.get("billing_properties").is_some() {
-            user.billing_properties = properties(input.get("billing_properties"));
+        if let Some(props) = input.get_str("billing_properties") {
+            user.billing_properties = properties(Some(props));
         }
         if let Some(hash) = password_hash {
             user.password_hash = hash;
@@ -85,23 +89,23 @@ pub(super) fn update(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
     store
         .modify(login, change, Clone::clone)
         .map(Success::User)
-        .ok_or_else(|| ctx.login_gone(SchemaId::UserUpdate))
+        .ok_or_else(|| ctx.login_gone())
 }
 
 /// `DELETE /api/v1/billing/user/manage`: soft-delete; the login can be created again.
-pub(super) fn delete(ctx: &RequestContext<'_>, input: &Value) -> Outcome {
+pub(super) fn delete(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let login = ctx.existing_login(SchemaId::UserDelete, input)?;
     if ctx.state.store().delete(login, ctx.state.now()) {
         Ok(Success::NoContent)
     } else {
-        Err(ctx.login_gone(SchemaId::UserDelete))
+        Err(ctx.login_gone())
     }
 }
 
-/// The strings of a validated list (permission names).
+/// The strings of a validated list (permission names), in the array's order.
 fn names(value: Option<&Value>) -> Vec<&str> {
     value
         .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(Value::as_str).collect())
+        .map(|items| items.values().filter_map(Value::as_str).collect())
         .unwrap_or_default()
 }

@@ -1,129 +1,321 @@
-//! Laravel's input from a request: the decoded body, as `$request->all()` sees it, with
-//! diagnostics saying what the mock noticed (bad JSON and where, wrong content type).
+//! Laravel's view of a request: `$request->all()` and `$request->getMethod()`.
+//!
+//! Input sources as Laravel 10 reads them (CONTRACT 2.0): a body whose Content-Type contains
+//! `/json` or `+json` (anywhere in the header, case-sensitive: `isJson()`) is decoded JSON; a
+//! POST body of a form or multipart media type is PHP's `$_POST` (and `$_FILES`); a PUT,
+//! PATCH or DELETE body whose Content-Type starts with `application/x-www-form-urlencoded`
+//! is parsed by Symfony; anything else gives nothing. The query string's parameters are
+//! added for every key the body lacks. A POST may be routed as another method by
+//! `X-HTTP-Method-Override` or `_method` (body first, then query), read before trimming.
 
+use hyper::Method;
 use hyper::header::{self, HeaderMap};
-use serde_json::{Map, Value};
 
-use crate::journal::redact;
+use crate::php::multipart;
+use crate::php::{Array, Key, Value, form, json};
 use crate::validation::normalise::normalise;
 
-/// A request body, decoded once: for rule matching, the journal and the handlers.
-#[derive(Debug)]
-pub(crate) enum Decoded {
-    /// No body (or only whitespace).
-    Empty,
-    /// Valid JSON (any JSON value), as sent.
-    Json(Value),
-    /// Not JSON.
-    Invalid {
-        /// Where and why parsing failed.
-        error: serde_json::Error,
-        /// The body's length.
-        len: usize,
-    },
+/// The request as Laravel's controllers would see it.
+pub(crate) struct LaravelRequest {
+    /// The method the router sees: the request's, or the override a POST asked for.
+    pub method: Result<Method, InvalidOverride>,
+    /// `$request->all()` before the middleware: what rules match against.
+    pub raw: Array,
+    /// `$request->all()` after `TrimStrings` and `ConvertEmptyStringsToNull`.
+    pub input: Array,
+    /// What the mock noticed (bad JSON and where, a body that was not read).
+    pub diagnostics: Vec<String>,
 }
 
-impl Decoded {
-    /// Decodes a body.
-    pub(crate) fn from_bytes(body: &[u8]) -> Self {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Decoded::Empty;
-        }
-        match serde_json::from_slice::<Value>(body) {
-            Ok(v) => Decoded::Json(v),
-            Err(error) => Decoded::Invalid {
-                error,
-                len: body.len(),
-            },
-        }
-    }
+/// A method override that is not a method (`_method=PAT CH`): Symfony's
+/// `SuspiciousOperationException`, which Laravel answers with a 404.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct InvalidOverride;
 
-    /// The JSON value, if the body was JSON.
-    pub(crate) fn json(&self) -> Option<&Value> {
-        match self {
-            Decoded::Json(v) => Some(v),
-            Decoded::Empty | Decoded::Invalid { .. } => None,
-        }
-    }
-
-    /// What the journal keeps of this body: the JSON with passwords redacted, or a note.
-    /// Never raw text, which could carry a password in another encoding.
-    pub(crate) fn into_journal(self) -> Value {
-        match self {
-            Decoded::Empty => Value::Null,
-            Decoded::Json(mut v) => {
-                redact(&mut v);
-                v
-            }
-            Decoded::Invalid { len, .. } => {
-                Value::String(format!("<{len} bytes, not JSON: not kept>"))
-            }
-        }
-    }
+/// Whether the Content-Type makes Laravel decode the body as JSON (`isJson()`).
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
+    content_type(headers).is_some_and(|ct| ct.contains("/json") || ct.contains("+json"))
 }
 
-/// The input a handler validates, and what the journal records of the body.
-pub(crate) struct Input {
-    /// Laravel's normalised input: a JSON object (empty when the body gave nothing).
-    pub value: Value,
-    /// What the journal records instead of `value`, when the input is not what was sent.
-    pub journal: Option<Value>,
-}
-
-/// Turns a decoded body into Laravel's normalised input: a JSON object, or an empty one for
-/// anything else (with a diagnostic saying what was wrong).
-pub(crate) fn laravel_input(
-    headers: &HeaderMap,
-    body: Decoded,
-    diagnostics: &mut Vec<String>,
-) -> Input {
-    let empty = |journal| Input {
-        value: Value::Object(Map::new()),
-        journal: Some(journal),
-    };
-    let content_type = headers
+fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    let is_json = essence.contains("/json") || essence.contains("+json");
-    let mut value = match body {
-        Decoded::Empty => return empty(Value::Null),
-        body if !is_json => {
-            let shown = if content_type.is_empty() {
-                "missing"
-            } else {
-                content_type
-            };
-            diagnostics.push(format!(
-                "Content-Type is {shown}, not application/json: the body was ignored"
-            ));
-            return empty(body.into_journal());
+}
+
+/// PHP's media-type test for POST bodies (main/SAPI.c): lower-cased, cut at `;`, `,` or a
+/// space.
+fn post_media_type(content_type: &str) -> String {
+    content_type
+        .split([';', ',', ' '])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// Reads a request the way Laravel builds `$request->all()`.
+pub(crate) fn read(
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> LaravelRequest {
+    let mut diagnostics = Vec::new();
+    let ct = content_type(headers);
+    let mut files = None;
+    let body_bag = if is_json(headers) {
+        match json::decode(body) {
+            Ok(Value::Array(array)) => {
+                if array.is_list() && !array.is_empty() {
+                    diagnostics.push(not_an_object("an array"));
+                }
+                array
+            }
+            // `(array) json_decode(...)`: null is nothing, a scalar is key 0, no field.
+            Ok(Value::Null) => {
+                diagnostics.push(not_an_object("null"));
+                Array::new()
+            }
+            Ok(scalar) => {
+                let kind = match scalar {
+                    Value::Str(_) => "a string",
+                    Value::Bool(_) => "a boolean",
+                    _ => "a number",
+                };
+                diagnostics.push(not_an_object(kind));
+                Array::list([scalar])
+            }
+            Err(_) if body.iter().all(u8::is_ascii_whitespace) => Array::new(),
+            Err(e) => {
+                diagnostics.push(format!(
+                    "body is not valid JSON: {e}; treated as empty input"
+                ));
+                Array::new()
+            }
         }
-        Decoded::Invalid { error, len } => {
-            diagnostics.push(format!(
-                "body is not valid JSON: {error}; treated as empty input"
-            ));
-            return empty(Decoded::Invalid { error, len }.into_journal());
+    } else if *method == Method::POST
+        && ct.is_some_and(|ct| post_media_type(ct) == "application/x-www-form-urlencoded")
+    {
+        form::parse(body)
+    } else if *method == Method::POST
+        && ct.is_some_and(|ct| post_media_type(ct) == "multipart/form-data")
+    {
+        match ct.and_then(multipart::boundary) {
+            Some(boundary) => {
+                let parsed = multipart::parse(body, boundary);
+                files = Some(parsed.files);
+                parsed.fields
+            }
+            None => {
+                diagnostics.push("multipart body without a boundary: the body was ignored".into());
+                Array::new()
+            }
         }
-        Decoded::Json(v) => v,
+    } else if matches!(*method, Method::PUT | Method::PATCH | Method::DELETE)
+        && ct.is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+    {
+        form::parse(body)
+    } else {
+        if !body.iter().all(u8::is_ascii_whitespace) {
+            let shown = ct.unwrap_or("missing");
+            diagnostics.push(format!(
+                "Content-Type is {shown}, which Laravel does not read: the body was ignored"
+            ));
+        }
+        Array::new()
     };
-    if !value.is_object() {
-        let kind = match value {
-            Value::Array(_) => "an array",
-            Value::String(_) => "a string",
-            Value::Number(_) => "a number",
-            Value::Bool(_) => "a boolean",
-            Value::Null | Value::Object(_) => "null",
-        };
-        diagnostics.push(format!(
-            "JSON body is {kind}, not an object; treated as empty input"
-        ));
-        return empty(Decoded::Json(value).into_journal());
+    let query_bag = query.map(|q| form::parse(q.as_bytes())).unwrap_or_default();
+    let routed = routed_method(method, headers, &body_bag, &query_bag);
+    // `input()`: the body's keys, then the query's keys the body lacks.
+    let mut raw = body_bag;
+    for (key, value) in query_bag.iter() {
+        if raw.get(key).is_none() {
+            raw.set(key.clone(), value.clone());
+        }
     }
-    normalise(&mut value);
-    Input {
-        value,
-        journal: None,
+    let mut input = raw.clone();
+    normalise(&mut input);
+    if let Some(files) = files {
+        replace_recursive(&mut input, files.clone());
+        replace_recursive(&mut raw, files);
+    }
+    LaravelRequest {
+        method: routed,
+        raw,
+        input,
+        diagnostics,
+    }
+}
+
+fn not_an_object(kind: &str) -> String {
+    format!("JSON body is {kind}, not an object; treated as empty input")
+}
+
+/// Symfony's `Request::getMethod()` with the method parameter override enabled.
+fn routed_method(
+    method: &Method,
+    headers: &HeaderMap,
+    body: &Array,
+    query: &Array,
+) -> Result<Method, InvalidOverride> {
+    if *method != Method::POST {
+        return Ok(method.clone());
+    }
+    let header = headers
+        .get("x-http-method-override")
+        .and_then(|v| v.to_str().ok())
+        // PHP's `!$method`: an empty header and "0" do not count.
+        .filter(|v| !v.is_empty() && *v != "0");
+    let name = Key::from_str("_method");
+    let asked: Option<String> = match header {
+        Some(h) => Some(h.to_owned()),
+        None => match body.get(&name).or_else(|| query.get(&name)) {
+            Some(Value::Str(s)) => Some(s.to_string()),
+            // Not a string (an array, a JSON number): the request stays a POST.
+            Some(_) | None => None,
+        },
+    };
+    let Some(asked) = asked else {
+        return Ok(Method::POST);
+    };
+    let upper = asked.to_uppercase();
+    if upper.is_empty() || !upper.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(InvalidOverride);
+    }
+    Method::from_bytes(upper.as_bytes()).map_err(|_| InvalidOverride)
+}
+
+/// PHP's `array_replace_recursive($base, $replacement)`.
+fn replace_recursive(base: &mut Array, replacement: Array) {
+    for (key, value) in replacement.iter() {
+        match (base.get_mut(key), value) {
+            (Some(Value::Array(inner)), Value::Array(more)) => {
+                replace_recursive(inner, more.clone())
+            }
+            _ => base.set(key.clone(), value.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::php::to_json;
+    use hyper::header::HeaderValue;
+
+    fn request(
+        method: Method,
+        ct: Option<&'static str>,
+        query: Option<&str>,
+        body: &str,
+    ) -> LaravelRequest {
+        let mut headers = HeaderMap::new();
+        if let Some(ct) = ct {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        read(&method, &headers, query, body.as_bytes())
+    }
+
+    fn shown(a: &Array) -> String {
+        to_json(&Value::Array(a.clone())).to_string()
+    }
+
+    #[test]
+    fn query_fills_the_keys_the_body_lacks() {
+        let r = request(
+            Method::POST,
+            Some("application/json"),
+            Some("login=q&type=t"),
+            r#"{"login":" a "}"#,
+        );
+        assert_eq!(shown(&r.input), r#"{"login":"a","type":"t"}"#);
+        assert_eq!(shown(&r.raw), r#"{"login":" a ","type":"t"}"#);
+    }
+
+    #[test]
+    fn forms_are_read_for_post_and_urlencoded_patch() {
+        let form = "billing_properties[0][type]=phone&login=a";
+        let r = request(
+            Method::POST,
+            Some("Application/X-WWW-Form-Urlencoded; charset=UTF-8"),
+            None,
+            form,
+        );
+        assert_eq!(
+            shown(&r.input),
+            r#"{"billing_properties":[{"type":"phone"}],"login":"a"}"#
+        );
+        let r = request(
+            Method::PATCH,
+            Some("application/x-www-form-urlencoded"),
+            None,
+            form,
+        );
+        assert_eq!(r.input.len(), 2);
+        // Symfony's test for PATCH is case-sensitive.
+        let r = request(
+            Method::PATCH,
+            Some("Application/x-www-form-urlencoded"),
+            None,
+            form,
+        );
+        assert!(r.input.is_empty());
+    }
+
+    #[test]
+    fn json_is_detected_anywhere_in_the_content_type_and_case_sensitively() {
+        let body = r#"{"login":"a"}"#;
+        assert_eq!(
+            request(Method::POST, Some("text/plain; profile=/json"), None, body)
+                .input
+                .len(),
+            1
+        );
+        assert!(
+            request(Method::POST, Some("APPLICATION/JSON"), None, body)
+                .input
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn method_override_follows_symfony() {
+        let m = |q: &str, body: &str, ct| request(Method::POST, Some(ct), Some(q), body).method;
+        assert_eq!(
+            m("_method=patch", "", "application/json"),
+            Ok(Method::PATCH)
+        );
+        assert_eq!(
+            m(
+                "_method=PATCH",
+                r#"{"_method":"DELETE"}"#,
+                "application/json"
+            ),
+            Ok(Method::DELETE)
+        );
+        assert_eq!(
+            m("_method[]=PATCH", "", "application/json"),
+            Ok(Method::POST)
+        );
+        assert_eq!(
+            m("_method=bogus", "", "application/json"),
+            Ok(Method::from_bytes(b"BOGUS").unwrap())
+        );
+        assert_eq!(
+            m("_method=PAT%20CH", "", "application/json"),
+            Err(InvalidOverride)
+        );
+        assert_eq!(m("_method=", "", "application/json"), Err(InvalidOverride));
+        assert_eq!(
+            m("", "_method=PUT", "application/x-www-form-urlencoded"),
+            Ok(Method::PUT)
+        );
+        let r = request(
+            Method::PATCH,
+            Some("application/json"),
+            Some("_method=DELETE"),
+            "",
+        );
+        assert_eq!(r.method, Ok(Method::PATCH));
     }
 }

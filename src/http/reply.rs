@@ -1,6 +1,11 @@
-//! Every answer's bytes: the vendor's bodies (user object, licence check, Laravel's error
-//! renderings), the admin API's, and the ones scenario rules script. Nothing else in the
-//! crate writes a response body.
+//! Every answer's bytes: the vendor's bodies (user object, licence check, 422, Laravel's
+//! exception renderings for JSON and for browsers, the 302), the admin API's, and the ones
+//! scenario rules script. Nothing else in the crate writes a response body.
+//!
+//! Bytes follow Laravel 10 with debug off: `JsonResponse` escapes `/` and non-ASCII
+//! (`json_encode` without flags); the exception handler pretty-prints with
+//! `JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES`; clients that do not expect JSON get
+//! HTML pages and, for a failed validation, a redirect.
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -10,9 +15,10 @@ use serde_json::json;
 
 use crate::admin::{AdminError, AdminOk};
 use crate::api::{ApiError, Success};
+use crate::php::json::write_string;
 use crate::router::method_list;
 use crate::store::User;
-use crate::validation::{ErrorBag, Locale, write_json_str};
+use crate::validation::{ErrorBag, Locale};
 
 /// The body type of every response.
 pub(crate) type Body = Full<Bytes>;
@@ -22,6 +28,9 @@ pub(crate) const DIAGNOSTIC: HeaderName = HeaderName::from_static("x-mock-diagno
 
 /// `X-Mock-Rule`: which scenario rule answered.
 pub(crate) const RULE_HEADER: HeaderName = HeaderName::from_static("x-mock-rule");
+
+const JSON: &str = "application/json";
+const HTML: &str = "text/html; charset=UTF-8";
 
 /// The body a `malformed_json` fault cuts in half: the vendor's documented user object.
 const MALFORMED_SOURCE: &str = r#"{"id":1,"login":"test@mail.com","name":null,"type":"type_value","status":"active","created_at":"2023-05-02T10:18:50.000000Z","updated_at":"2023-05-02T10:18:50.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+80283289362"}]}"#;
@@ -36,21 +45,12 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    /// A JSON response, as Laravel's `JsonResponse` sends it.
+    /// A JSON response.
     pub(crate) fn json(status: StatusCode, body: impl Into<Bytes>) -> Self {
-        Reply::with_type(status, "application/json", body)
+        Reply::with_type(status, JSON, body)
     }
 
-    /// `{"message": ...}`, the shape of every Laravel error outside validation.
-    pub(crate) fn message(status: StatusCode, message: &str) -> Self {
-        let mut body = Vec::with_capacity(message.len() + 16);
-        body.extend_from_slice(b"{\"message\":");
-        write_json_str(&mut body, message);
-        body.push(b'}');
-        Reply::json(status, body)
-    }
-
-    /// A response without a body (`204 No Content`, `OPTIONS`).
+    /// A response without a body (`204 No Content`).
     pub(crate) fn empty(status: StatusCode) -> Self {
         Reply {
             status,
@@ -127,10 +127,20 @@ pub(crate) fn header_value(text: &str) -> HeaderValue {
 pub(crate) struct Negotiation {
     /// `$request->expectsJson()`.
     pub expects_json: bool,
-    /// Answer a validation failure with the 302 when the client does not expect JSON.
+    /// Answer a failed validation with the 302 when the client does not expect JSON (the
+    /// default; `--lenient-accept` answers JSON to everyone).
     pub redirect_validation: bool,
     /// The `Referer`, where the 302 goes.
     pub referer: Option<String>,
+    /// `scheme://host[:port]` of the request, for absolute `Location`s.
+    pub root: String,
+}
+
+impl Negotiation {
+    /// Whether errors are rendered as JSON (else as HTML pages).
+    fn json(&self) -> bool {
+        self.expects_json || !self.redirect_validation
+    }
 }
 
 /// The answer to a vendor request.
@@ -143,11 +153,17 @@ pub(crate) fn vendor(
         Ok(Success::User(user)) => Reply::json(StatusCode::OK, user_json(&user)),
         Ok(Success::NoContent) => Reply::empty(StatusCode::NO_CONTENT),
         Ok(Success::LicenseCheck(levels)) => {
-            let map: serde_json::Map<String, serde_json::Value> = levels
-                .into_iter()
-                .map(|(name, fits)| (name.to_owned(), fits.into()))
-                .collect();
-            Reply::json(StatusCode::OK, serde_json::Value::Object(map).to_string())
+            let mut out = Vec::with_capacity(24 * levels.len() + 2);
+            out.push(b'{');
+            for (i, (name, fits)) in levels.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(&mut out, name, true);
+                out.extend_from_slice(if fits { b":true" } else { b":false" });
+            }
+            out.push(b'}');
+            Reply::json(StatusCode::OK, out)
         }
         Err(e) => api_error(e, negotiation, locale),
     }
@@ -157,36 +173,120 @@ pub(crate) fn vendor(
 pub(crate) fn api_error(error: ApiError, negotiation: &Negotiation, locale: Locale) -> Reply {
     let status = error.status();
     match error {
-        ApiError::NotFound { path } => {
-            Reply::message(status, &format!("The route {path} could not be found."))
-        }
+        ApiError::NotFound { path } => exception(
+            status,
+            &format!("The route {path} could not be found."),
+            negotiation,
+        ),
+        ApiError::BadMethodOverride => exception(status, "Bad hostname provided.", negotiation),
         ApiError::MethodNotAllowed {
             method,
             path,
             allowed,
         } => {
             let list = method_list(allowed, ", ");
-            Reply::message(
+            exception(
                 status,
                 &format!("The {method} method is not supported for route {path}. Supported methods: {list}."),
+                negotiation,
             )
             .header(header::ALLOW, header_value(&list))
         }
-        ApiError::PayloadTooLarge => Reply::message(status, "Payload Too Large"),
+        // Laravel's `PostTooLargeException` carries no message.
+        ApiError::PayloadTooLarge => exception(status, "", negotiation),
         ApiError::Validation(bag) => {
             if negotiation.redirect_validation && !negotiation.expects_json {
-                let location = negotiation.referer.clone().unwrap_or_else(|| "/".into());
+                let location = absolute(negotiation.referer.as_deref(), &negotiation.root);
                 return redirect(&location);
             }
             Reply::json(status, bag.to_json(locale))
         }
-        ApiError::StoreFull { capacity } => Reply::message(status, "Server Error").header(
+        ApiError::StoreFull { capacity } => exception(status, "Server Error", negotiation).header(
             DIAGNOSTIC,
             header_value(&format!(
                 "user store full ({capacity} users); raise --max-users or reset"
             )),
         ),
     }
+}
+
+/// The exception handler's answer: pretty JSON `{"message": ...}`, or an HTML page.
+pub(crate) fn exception(status: StatusCode, message: &str, negotiation: &Negotiation) -> Reply {
+    if negotiation.json() {
+        Reply::json(status, pretty_message(message))
+    } else {
+        Reply::with_type(status, HTML, error_page(status))
+    }
+}
+
+/// `json_encode(['message' => $m], JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES)`.
+fn pretty_message(message: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 24);
+    out.extend_from_slice(b"{\n    \"message\": ");
+    write_string(&mut out, message, false);
+    out.extend_from_slice(b"\n}");
+    out
+}
+
+/// The page a browser gets: Laravel's own error views for the statuses it has one for,
+/// Symfony's error page for the others. Only the status and the content type are the
+/// vendor's; the markup is plain, with no external fonts.
+fn error_page(status: StatusCode) -> String {
+    let reason = reason_phrase(status);
+    let code = status.as_u16();
+    if matches!(code, 401 | 402 | 403 | 404 | 419 | 429 | 500 | 503) {
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\n        <title>{reason}</title>\n    </head>\n    <body>\n        <div>{code} | {reason}</div>\n    </body>\n</html>\n"
+        )
+    } else {
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n    <meta charset=\"UTF-8\" />\n    <meta name=\"robots\" content=\"noindex,nofollow,noarchive\" />\n    <title>An Error Occurred: {reason}</title>\n</head>\n<body>\n<div class=\"container\">\n    <h1>Oops! An Error Occurred</h1>\n    <h2>The server returned a \"{code} {reason}\".</h2>\n</div>\n</body>\n</html>\n"
+        )
+    }
+}
+
+/// Symfony's reason phrases where they differ from hyper's.
+fn reason_phrase(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        413 => "Content Too Large",
+        422 => "Unprocessable Content",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    }
+}
+
+/// Laravel's `url()->previous()`: the `Referer` made absolute against the request's root,
+/// or the root itself.
+fn absolute(referer: Option<&str>, root: &str) -> String {
+    let Some(referer) = referer.filter(|r| !r.is_empty()) else {
+        return root.to_owned();
+    };
+    let is_url = ["#", "//", "http://", "https://", "mailto:", "tel:", "sms:"]
+        .iter()
+        .any(|p| referer.starts_with(p))
+        || referer.split_once("://").is_some_and(|(scheme, rest)| {
+            !rest.is_empty()
+                && scheme
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        });
+    if is_url {
+        return referer.to_owned();
+    }
+    let (path, query) = match referer.find('?') {
+        Some(at) => referer.split_at(at),
+        None => (referer, ""),
+    };
+    let path = path.trim_matches('/');
+    let joined = if path.is_empty() {
+        root.to_owned()
+    } else {
+        format!("{root}/{path}")
+    };
+    format!("{}{query}", joined.trim_end_matches('/'))
 }
 
 /// Symfony's `RedirectResponse`, as Laravel sends it for a failed validation.
@@ -207,18 +307,18 @@ fn html_escape(s: &str) -> String {
         .replace('\'', "&#039;")
 }
 
-/// The vendor's user object, keys in the documented order. Written by hand into one buffer:
-/// it is the body of nearly every successful request (see benches/README.md).
+/// The vendor's user object, keys in the documented order, escaped as `JsonResponse` does.
+/// Written by hand into one buffer: it is the body of nearly every successful request.
 pub(crate) fn user_json(user: &User) -> Vec<u8> {
     let mut out = Vec::with_capacity(224 + 48 * user.billing_properties.len());
     out.extend_from_slice(b"{\"id\":");
     out.extend_from_slice(itoa::Buffer::new().format(user.id).as_bytes());
     out.extend_from_slice(b",\"login\":");
-    write_json_str(&mut out, &user.login);
+    write_string(&mut out, &user.login, true);
     out.extend_from_slice(b",\"name\":null,\"type\":");
-    write_json_str(&mut out, &user.kind);
+    write_string(&mut out, &user.kind, true);
     out.extend_from_slice(b",\"status\":");
-    write_json_str(&mut out, &user.status);
+    write_string(&mut out, &user.status, true);
     out.extend_from_slice(b",\"created_at\":\"");
     user.created_at.write_laravel(&mut out);
     out.extend_from_slice(b"\",\"updated_at\":\"");
@@ -237,18 +337,19 @@ pub(crate) fn user_json(user: &User) -> Vec<u8> {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"type\":");
-        write_json_str(&mut out, &p.kind);
+        write_string(&mut out, &p.kind, true);
         out.extend_from_slice(b",\"value\":");
-        write_json_str(&mut out, &p.value);
+        write_string(&mut out, &p.value, true);
         out.push(b'}');
     }
     out.extend_from_slice(b"]}");
     out
 }
 
-/// `OPTIONS` on a vendor path: 200 and `Allow`.
+/// `OPTIONS` on a vendor path: Laravel's automatic answer, 200 with `Allow` and no body.
 pub(crate) fn options(allowed: &[Method]) -> Reply {
-    Reply::empty(StatusCode::OK).header(header::ALLOW, header_value(&method_list(allowed, ", ")))
+    Reply::with_type(StatusCode::OK, HTML, Bytes::new())
+        .header(header::ALLOW, header_value(&method_list(allowed, ",")))
 }
 
 /// A rule's `errors`: a 422 in the exact envelope.
@@ -256,21 +357,21 @@ pub(crate) fn rule_errors(bag: &ErrorBag, locale: Locale) -> Reply {
     Reply::json(StatusCode::UNPROCESSABLE_ENTITY, bag.to_json(locale))
 }
 
-/// A rule's `status`, `body` and `headers`. Without `body`: Laravel's JSON error body for
-/// error statuses, nothing otherwise.
+/// A rule's `status`, `body` and `headers`. Without `body`: what Laravel's exception
+/// handler renders for an error status (the message of 500 is `Server Error`, of 429
+/// `Too Many Attempts.`, of others the reason phrase), nothing otherwise.
 pub(crate) fn rule_status(
     status: StatusCode,
     body: Option<&Bytes>,
     headers: &[(HeaderName, HeaderValue)],
+    negotiation: &Negotiation,
 ) -> Reply {
     let mut reply = match body {
         Some(body) => Reply::json(status, body.clone()),
         None => match status.as_u16() {
-            500 => Reply::message(status, "Server Error"),
-            429 => Reply::message(status, "Too Many Attempts."),
-            code if code >= 400 => {
-                Reply::message(status, status.canonical_reason().unwrap_or("Error"))
-            }
+            500 => exception(status, "Server Error", negotiation),
+            429 => exception(status, "Too Many Attempts.", negotiation),
+            code if code >= 400 => exception(status, reason_phrase(status), negotiation),
             _ => Reply::json(status, Bytes::new()),
         },
     };
@@ -287,15 +388,19 @@ pub(crate) fn malformed_json() -> Reply {
 }
 
 /// An admin answer: its JSON, or `{"error": "..."}` (the vendor's 422 for user bodies).
-pub(crate) fn admin(
-    result: Result<AdminOk, AdminError>,
-    negotiation: &Negotiation,
-    locale: Locale,
-) -> Reply {
+pub(crate) fn admin(result: Result<AdminOk, AdminError>, locale: Locale) -> Reply {
     match result {
         Ok(AdminOk::Json(status, value)) => Reply::json(status, value.to_string()),
         Ok(AdminOk::Empty(status)) => Reply::empty(status),
-        Err(AdminError::Invalid(e)) => api_error(e, negotiation, locale),
+        Err(AdminError::Invalid(e)) => {
+            let json_only = Negotiation {
+                expects_json: true,
+                redirect_validation: false,
+                referer: None,
+                root: String::new(),
+            };
+            api_error(e, &json_only, locale)
+        }
         Err(e) => {
             let status = e.status();
             let reply = Reply::json(status, json!({ "error": e.to_string() }).to_string());
@@ -316,10 +421,10 @@ mod tests {
     use crate::store::{Property, User, UserDraft};
 
     #[test]
-    fn user_object_has_the_documented_key_order() {
+    fn user_object_has_the_documented_key_order_and_laravel_escaping() {
         let mut u = User::new(
             UserDraft {
-                login: "test@mail.com".into(),
+                login: "é/x@mail.com".into(),
                 kind: "b2c".into(),
                 status: "active".into(),
                 billing_properties: vec![Property {
@@ -336,7 +441,34 @@ mod tests {
         u.id = 1;
         assert_eq!(
             String::from_utf8(user_json(&u)).unwrap(),
-            r#"{"id":1,"login":"test@mail.com","name":null,"type":"b2c","status":"active","created_at":"1970-01-01T00:00:00.000000Z","updated_at":"1970-01-01T00:00:00.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+8\"0"}]}"#
+            r#"{"id":1,"login":"\u00e9\/x@mail.com","name":null,"type":"b2c","status":"active","created_at":"1970-01-01T00:00:00.000000Z","updated_at":"1970-01-01T00:00:00.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+8\"0"}]}"#
         );
+    }
+
+    #[test]
+    fn exception_bodies_are_pretty_printed_with_unescaped_slashes() {
+        assert_eq!(
+            String::from_utf8(pretty_message("The route api/v1/foo could not be found.")).unwrap(),
+            "{\n    \"message\": \"The route api/v1/foo could not be found.\"\n}"
+        );
+    }
+
+    #[test]
+    fn previous_url_is_the_referer_made_absolute() {
+        let root = "http://127.0.0.1:8080";
+        assert_eq!(absolute(None, root), root);
+        assert_eq!(
+            absolute(Some("/back/here"), root),
+            "http://127.0.0.1:8080/back/here"
+        );
+        assert_eq!(
+            absolute(Some("back?x=1"), root),
+            "http://127.0.0.1:8080/back?x=1"
+        );
+        assert_eq!(
+            absolute(Some("http://example.com/x?y"), root),
+            "http://example.com/x?y"
+        );
+        assert_eq!(absolute(Some("//evil.example/x"), root), "//evil.example/x");
     }
 }

@@ -422,18 +422,25 @@ fn seed_users(
     let locale = settings.locale.unwrap_or_default();
     let mut seen = HashSet::new();
     let mut drafts = Vec::with_capacity(users.len());
-    for (i, mut input) in users.into_iter().enumerate() {
+    for (i, user) in users.into_iter().enumerate() {
         let path = format!("users[{i}]");
-        if !input.is_object() {
+        let crate::php::Value::Array(mut input) = crate::php::from_json(&user) else {
             return Err(ScenarioError::new(
                 source,
                 path,
-                format!("expected an object, found {}", kind(&input)),
+                format!("expected an object, found {}", kind(&user)),
+            ));
+        };
+        if !user.is_object() {
+            return Err(ScenarioError::new(
+                source,
+                path,
+                format!("expected an object, found {}", kind(&user)),
             ));
         }
         normalise::normalise(&mut input);
-        let failures = schema.validate(&input);
-        if let Some((field, messages)) = failures.into_bag(locale).into_fields().next() {
+        let failures = schema.validate(&input, locale);
+        if let Some((field, messages)) = failures.into_fields().next() {
             let message = messages.into_iter().next().unwrap_or_default();
             return Err(ScenarioError::new(
                 source,

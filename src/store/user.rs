@@ -4,6 +4,7 @@
 use compact_str::CompactString;
 
 use crate::clock::Timestamp;
+use crate::php::{Array, Value, to_json};
 
 /// Names of the analytics licence levels, in order.
 pub(crate) const LICENSE_LEVELS: [&str; 3] = ["analytic_l1", "analytic_l2", "analytic_l3"];
@@ -144,13 +145,13 @@ impl User {
 impl UserDraft {
     /// The user a validated create input describes (`login`, `password`, `type`, `status`,
     /// `billing_info`, `billing_properties`), created at `now`.
-    pub(crate) fn from_create_input(input: &serde_json::Value, now: Timestamp) -> Self {
+    pub(crate) fn from_create_input(input: &Array, now: Timestamp) -> Self {
         UserDraft {
             login: text(input, "login").into(),
             kind: text(input, "type").into(),
             status: text(input, "status").into(),
-            billing_properties: properties(input.get("billing_properties")),
-            billing_info: billing_info(input.get("billing_info")),
+            billing_properties: properties(input.get_str("billing_properties")),
+            billing_info: billing_info(input.get_str("billing_info")),
             password: text(input, "password").to_owned(),
             now,
         }
@@ -158,33 +159,40 @@ impl UserDraft {
 }
 
 /// A validated string field (empty if absent, which validation has ruled out).
-pub(crate) fn text<'a>(input: &'a serde_json::Value, key: &str) -> &'a str {
+pub(crate) fn text<'a>(input: &'a Array, key: &str) -> &'a str {
     input
-        .get(key)
-        .and_then(serde_json::Value::as_str)
+        .get_str(key)
+        .and_then(Value::as_str)
         .unwrap_or_default()
 }
 
-/// `billing_info` as the compact JSON the store keeps (`None` for absent or null).
-pub(crate) fn billing_info(value: Option<&serde_json::Value>) -> Option<Box<str>> {
+/// `billing_info` as the compact JSON the store keeps (`None` for absent or null), written
+/// as the vendor's `json_encode` would store it.
+pub(crate) fn billing_info(value: Option<&Value>) -> Option<Box<str>> {
     value
         .filter(|v| !v.is_null())
-        .map(|v| v.to_string().into_boxed_str())
+        .map(|v| to_json(v).to_string().into_boxed_str())
 }
 
-/// `billing_properties` as a list of pairs; a JSON object is walked by its values, as PHP
-/// walks an associative array.
-pub(crate) fn properties(value: Option<&serde_json::Value>) -> Box<[Property]> {
-    let items: Vec<&serde_json::Value> = match value {
-        Some(serde_json::Value::Array(items)) => items.iter().collect(),
-        Some(serde_json::Value::Object(map)) => map.values().collect(),
-        _ => Vec::new(),
+/// `billing_properties` as a list of pairs, in the array's order (PHP walks a JSON object
+/// given in its place by its keys, as the vendor's `array_values` does).
+pub(crate) fn properties(value: Option<&Value>) -> Box<[Property]> {
+    let Some(Value::Array(items)) = value else {
+        return Box::new([]);
     };
     items
-        .into_iter()
-        .map(|item| Property {
-            kind: text(item, "type").into(),
-            value: text(item, "value").into(),
+        .values()
+        .map(|item| {
+            let field = |name| {
+                item.as_array()
+                    .map(|a| text(a, name))
+                    .unwrap_or_default()
+                    .into()
+            };
+            Property {
+                kind: field("type"),
+                value: field("value"),
+            }
         })
         .collect()
 }

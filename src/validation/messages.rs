@@ -1,10 +1,13 @@
-//! Laravel's validation messages in English and Russian, attribute display names, and the
-//! `(and N more errors)` summary.
+//! Laravel's validation messages in English (Laravel 10's `lang/en/validation.php`) and
+//! Russian (the laravel-lang translation), how Laravel names an attribute in them
+//! (`Str::snake`), and the `(and N more errors)` summary.
 //!
-//! Owns wording only; which rule failed is decided in the parent module.
+//! Owns wording only; which rule failed is the engine's business.
 
 use std::fmt;
 use std::str::FromStr;
+
+use super::plan::{Rule, Type};
 
 /// The message language, as Laravel's `app.locale`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -16,13 +19,18 @@ pub enum Locale {
     Ru,
 }
 
+/// An unknown locale name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown locale {0:?}, expected one of en, ru")]
+pub struct UnknownLocale(String);
+
 impl FromStr for Locale {
-    type Err = String;
+    type Err = UnknownLocale;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "en" => Ok(Locale::En),
             "ru" => Ok(Locale::Ru),
-            other => Err(format!("unknown locale {other:?}, expected one of en, ru")),
+            other => Err(UnknownLocale(other.to_owned())),
         }
     }
 }
@@ -36,203 +44,212 @@ impl fmt::Display for Locale {
     }
 }
 
-/// A Laravel validation rule that failed, with the parameters its message needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Rule {
-    /// `required`: missing, null, blank string, empty array or object.
-    Required,
-    /// `string`.
-    String,
-    /// `array` (a JSON object or a JSON list).
-    Array,
-    /// `integer`.
-    Integer,
-    /// `numeric`.
+/// How a size rule measures the value, which picks its message (`max.string`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SizeKind {
+    /// A number (the attribute has `integer` or `numeric`).
     Numeric,
-    /// `boolean`.
-    Boolean,
-    /// `max` on a string: characters.
-    MaxString(String),
-    /// `min` on a string: characters.
-    MinString(String),
-    /// `max` on a number.
-    MaxNumeric(String),
-    /// `min` on a number.
-    MinNumeric(String),
-    /// `max` on an array: items.
-    MaxArray(String),
-    /// `min` on an array: items.
-    MinArray(String),
-    /// `in`: not one of the allowed values.
-    In,
-    /// `email`.
-    Email,
-    /// `regex` (and any other format or keyword without a Laravel counterpart).
-    Regex,
-    /// `unique`: the value is taken.
-    Unique,
-    /// `exists`: no such record.
-    Exists,
-    /// `prohibited`: a key the schema forbids (`additionalProperties: false`).
-    Prohibited,
-    /// `required_without`: neither this nor the alternatives (`:values`) is present.
-    RequiredWithout(String),
+    /// Items (the attribute has `array`).
+    Array,
+    /// Kilobytes (the value is an uploaded file).
+    File,
+    /// Characters.
+    String,
 }
 
-impl Rule {
-    /// The rendered message for `attribute` in `locale`.
-    pub fn message(&self, locale: Locale, attribute: &str) -> String {
-        let (template, param) = match locale {
-            Locale::En => self.english(),
-            Locale::Ru => self.russian(),
-        };
-        // One pass, one allocation: every template names `:attribute` once and its
-        // parameter (if any) at most once.
-        let mut out = String::with_capacity(template.len() + attribute.len() + 8);
-        let mut rest = template;
-        while let Some(at) = rest.find(':') {
-            out.push_str(&rest[..at]);
-            let tail = &rest[at..];
-            if let Some(after) = tail.strip_prefix(":attribute") {
-                out.push_str(attribute);
-                rest = after;
-            } else if let Some((name, value)) = param.filter(|(name, _)| tail.starts_with(name)) {
-                out.push_str(value);
-                rest = &tail[name.len()..];
-            } else {
-                out.push(':');
-                rest = &tail[1..];
-            }
-        }
-        out.push_str(rest);
-        out
-    }
-
-    fn english(&self) -> (&'static str, Option<(&'static str, &str)>) {
-        match self {
-            Rule::Required => ("The :attribute field is required.", None),
-            Rule::String => ("The :attribute field must be a string.", None),
-            Rule::Array => ("The :attribute field must be an array.", None),
-            Rule::Integer => ("The :attribute field must be an integer.", None),
-            Rule::Numeric => ("The :attribute field must be a number.", None),
-            Rule::Boolean => ("The :attribute field must be true or false.", None),
-            Rule::MaxString(n) => (
-                "The :attribute field must not be greater than :max characters.",
-                Some((":max", n)),
-            ),
-            Rule::MinString(n) => (
-                "The :attribute field must be at least :min characters.",
-                Some((":min", n)),
-            ),
-            Rule::MaxNumeric(n) => (
+/// The message template of a rule (`validation.{rule}`, or `validation.{rule}.{kind}` for the
+/// size rules), before any placeholder is replaced.
+pub(crate) fn template(rule: &Rule, kind: SizeKind, locale: Locale) -> &'static str {
+    use SizeKind as K;
+    let en = locale == Locale::En;
+    let pick = |en_text: &'static str, ru_text: &'static str| if en { en_text } else { ru_text };
+    match rule {
+        Rule::Required => pick(
+            "The :attribute field is required.",
+            "Поле :attribute обязательно.",
+        ),
+        Rule::RequiredWithout(_) => pick(
+            "The :attribute field is required when :values is not present.",
+            "Поле :attribute обязательно, когда :values не указано.",
+        ),
+        Rule::String => pick(
+            "The :attribute field must be a string.",
+            "Значение поля :attribute должно быть строкой.",
+        ),
+        Rule::Array => pick(
+            "The :attribute field must be an array.",
+            "Значение поля :attribute должно быть массивом.",
+        ),
+        Rule::Integer => pick(
+            "The :attribute field must be an integer.",
+            "Значение поля :attribute должно быть целым числом.",
+        ),
+        Rule::Numeric => pick(
+            "The :attribute field must be a number.",
+            "Значение поля :attribute должно быть числом.",
+        ),
+        Rule::Boolean => pick(
+            "The :attribute field must be true or false.",
+            "Значение поля :attribute должно быть логического типа.",
+        ),
+        Rule::AnyType(types) => match types.first() {
+            Some(Type::Integer) => template(&Rule::Integer, kind, locale),
+            Some(Type::Number) => template(&Rule::Numeric, kind, locale),
+            Some(Type::Boolean) => template(&Rule::Boolean, kind, locale),
+            Some(Type::Array) => template(&Rule::Array, kind, locale),
+            _ => template(&Rule::String, kind, locale),
+        },
+        Rule::Max(_) => match kind {
+            K::Numeric => pick(
                 "The :attribute field must not be greater than :max.",
-                Some((":max", n)),
-            ),
-            Rule::MinNumeric(n) => (
-                "The :attribute field must be at least :min.",
-                Some((":min", n)),
-            ),
-            Rule::MaxArray(n) => (
-                "The :attribute field must not have more than :max items.",
-                Some((":max", n)),
-            ),
-            Rule::MinArray(n) => (
-                "The :attribute field must have at least :min items.",
-                Some((":min", n)),
-            ),
-            Rule::In | Rule::Exists => ("The selected :attribute is invalid.", None),
-            Rule::Email => ("The :attribute field must be a valid email address.", None),
-            Rule::Regex => ("The :attribute field format is invalid.", None),
-            Rule::Unique => ("The :attribute has already been taken.", None),
-            Rule::Prohibited => ("The :attribute field is prohibited.", None),
-            Rule::RequiredWithout(values) => (
-                "The :attribute field is required when :values is not present.",
-                Some((":values", values)),
-            ),
-        }
-    }
-
-    fn russian(&self) -> (&'static str, Option<(&'static str, &str)>) {
-        match self {
-            Rule::Required => ("Поле :attribute обязательно.", None),
-            Rule::String => ("Значение поля :attribute должно быть строкой.", None),
-            Rule::Array => ("Значение поля :attribute должно быть массивом.", None),
-            Rule::Integer => ("Значение поля :attribute должно быть целым числом.", None),
-            Rule::Numeric => ("Значение поля :attribute должно быть числом.", None),
-            Rule::Boolean => (
-                "Значение поля :attribute должно быть логического типа.",
-                None,
-            ),
-            Rule::MaxString(n) => (
-                "Количество символов в поле :attribute не может превышать :max.",
-                Some((":max", n)),
-            ),
-            Rule::MinString(n) => (
-                "Количество символов в поле :attribute должно быть не меньше :min.",
-                Some((":min", n)),
-            ),
-            Rule::MaxNumeric(n) => (
                 "Значение поля :attribute не может быть больше :max.",
-                Some((":max", n)),
             ),
-            Rule::MinNumeric(n) => (
-                "Значение поля :attribute должно быть не меньше :min.",
-                Some((":min", n)),
-            ),
-            Rule::MaxArray(n) => (
+            K::Array => pick(
+                "The :attribute field must not have more than :max items.",
                 "Количество элементов в поле :attribute не может превышать :max.",
-                Some((":max", n)),
             ),
-            Rule::MinArray(n) => (
+            K::File => pick(
+                "The :attribute field must not be greater than :max kilobytes.",
+                "Размер файла в поле :attribute не может быть больше :max Кб.",
+            ),
+            K::String => pick(
+                "The :attribute field must not be greater than :max characters.",
+                "Количество символов в поле :attribute не может превышать :max.",
+            ),
+        },
+        Rule::Min(_) => match kind {
+            K::Numeric => pick(
+                "The :attribute field must be at least :min.",
+                "Значение поля :attribute должно быть не меньше :min.",
+            ),
+            K::Array => pick(
+                "The :attribute field must have at least :min items.",
                 "Количество элементов в поле :attribute должно быть не меньше :min.",
-                Some((":min", n)),
             ),
-            Rule::In => (
-                "Значение поля :attribute отсутствует в списке разрешённых.",
-                None,
+            K::File => pick(
+                "The :attribute field must be at least :min kilobytes.",
+                "Размер файла, указанный в поле :attribute, должен быть не меньше :min Кб.",
             ),
-            Rule::Exists => ("Выбранное значение для :attribute некорректно.", None),
-            Rule::Email => (
-                "Значение поля :attribute должно быть действительным электронным адресом.",
-                None,
+            K::String => pick(
+                "The :attribute field must be at least :min characters.",
+                "Количество символов в поле :attribute должно быть не меньше :min.",
             ),
-            Rule::Regex => ("Значение поля :attribute имеет некорректный формат.", None),
-            Rule::Unique => ("Такое значение поля :attribute уже существует.", None),
-            Rule::Prohibited => ("Значение поля :attribute запрещено.", None),
-            Rule::RequiredWithout(values) => (
-                "Поле :attribute обязательно, когда :values не указано.",
-                Some((":values", values)),
+        },
+        Rule::Gt(_) => match kind {
+            K::Numeric => pick(
+                "The :attribute field must be greater than :value.",
+                "Значение поля :attribute должно быть больше :value.",
             ),
-        }
+            K::Array => pick(
+                "The :attribute field must have more than :value items.",
+                "Количество элементов в поле :attribute должно быть больше :value.",
+            ),
+            K::File => pick(
+                "The :attribute field must be greater than :value kilobytes.",
+                "Размер файла, указанный в поле :attribute, должен быть больше :value Кб.",
+            ),
+            K::String => pick(
+                "The :attribute field must be greater than :value characters.",
+                "Количество символов в поле :attribute должно быть больше :value.",
+            ),
+        },
+        Rule::Lt(_) => match kind {
+            K::Numeric => pick(
+                "The :attribute field must be less than :value.",
+                "Значение поля :attribute должно быть меньше :value.",
+            ),
+            K::Array => pick(
+                "The :attribute field must have less than :value items.",
+                "Количество элементов в поле :attribute должно быть меньше :value.",
+            ),
+            K::File => pick(
+                "The :attribute field must be less than :value kilobytes.",
+                "Размер файла, указанный в поле :attribute, должен быть меньше :value Кб.",
+            ),
+            K::String => pick(
+                "The :attribute field must be less than :value characters.",
+                "Количество символов в поле :attribute должно быть меньше :value.",
+            ),
+        },
+        Rule::MultipleOf(_) => pick(
+            "The :attribute field must be a multiple of :value.",
+            "Значение поля :attribute должно быть кратным :value",
+        ),
+        Rule::In(_) => pick(
+            "The selected :attribute is invalid.",
+            "Значение поля :attribute отсутствует в списке разрешённых.",
+        ),
+        Rule::Exists => pick(
+            "The selected :attribute is invalid.",
+            "Выбранное значение для :attribute некорректно.",
+        ),
+        Rule::Email => pick(
+            "The :attribute field must be a valid email address.",
+            "Значение поля :attribute должно быть действительным электронным адресом.",
+        ),
+        Rule::Regex(_) | Rule::Schema(_) => pick(
+            "The :attribute field format is invalid.",
+            "Значение поля :attribute имеет некорректный формат.",
+        ),
+        Rule::Unique => pick(
+            "The :attribute has already been taken.",
+            "Такое значение поля :attribute уже существует.",
+        ),
+        Rule::Prohibited | Rule::OnlyKeys(_) => pick(
+            "The :attribute field is prohibited.",
+            "Значение поля :attribute запрещено.",
+        ),
+        Rule::Nullable => "",
     }
 }
 
-/// How Laravel names a field in a message: the raw dotted key when it was reached through a
-/// wildcard rule (`billing_properties.0.type`), otherwise `Str::snake` with underscores turned
-/// into spaces (`billing_info.billing_id` becomes `billing info.billing id`).
-pub fn display_attribute(field: &str, through_wildcard: bool) -> String {
-    if through_wildcard {
-        return field.to_owned();
+/// How Laravel names an attribute it did not reach through a wildcard:
+/// `str_replace('_', ' ', Str::snake($attribute))`, so `billing_info.billing_id` is
+/// `billing info.billing id` and `billingId` is `billing id`.
+pub(crate) fn display_attribute(attribute: &str) -> String {
+    snake(attribute).replace('_', " ")
+}
+
+/// Laravel's `Str::snake`: unless the text is all lowercase ASCII letters, `ucwords`, drop
+/// every whitespace character, put `_` before each capital that follows something, lower
+/// everything.
+fn snake(value: &str) -> String {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_lowercase()) {
+        return value.to_owned();
     }
-    let mut out = String::with_capacity(field.len() + 4);
-    let mut prev: Option<char> = None;
-    for c in field.chars().filter(|c| !c.is_whitespace()) {
-        if c.is_uppercase() && prev.is_some() {
-            out.push(' ');
-        }
-        if c == '_' {
-            out.push(' ');
+    // ucwords: the first letter of the text and after each of " \t\r\n\f\v" (ASCII upper).
+    let mut worded = String::with_capacity(value.len());
+    let mut word_start = true;
+    for c in value.chars() {
+        worded.push(if word_start {
+            c.to_ascii_uppercase()
         } else {
-            out.extend(c.to_lowercase());
-        }
-        prev = Some(c);
+            c
+        });
+        word_start = matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0C' | '\x0B');
     }
-    out
+    // preg_replace('/\s+/u', ''): PCRE's \s with Unicode, as TrimStrings uses it.
+    let squeezed: Vec<char> = worded.chars().filter(|c| !is_pcre_space(*c)).collect();
+    // preg_replace('/(.)(?=[A-Z])/u', '$1_'): `.` is anything but a newline.
+    let mut out = String::with_capacity(squeezed.len() + 4);
+    for (i, &c) in squeezed.iter().enumerate() {
+        out.push(c);
+        if c != '\n' && squeezed.get(i + 1).is_some_and(char::is_ascii_uppercase) {
+            out.push('_');
+        }
+    }
+    out.to_lowercase()
+}
+
+/// PCRE's `\s` in UTF mode with Unicode properties (`\h`, `\v` and the Z categories):
+/// Unicode white space plus U+180E.
+pub(crate) fn is_pcre_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{180E}'
 }
 
 /// Laravel's `ValidationException::summarize`: the first message, then
 /// ` (and N more error)` or ` (and N more errors)` counting every further message.
-pub fn summarize<'a>(mut messages: impl Iterator<Item = &'a str>, locale: Locale) -> String {
+pub(crate) fn summarize<'a>(mut messages: impl Iterator<Item = &'a str>, locale: Locale) -> String {
     let Some(first) = messages.next() else {
         return match locale {
             Locale::En => "The given data was invalid.".to_owned(),
@@ -259,43 +276,65 @@ pub fn summarize<'a>(mut messages: impl Iterator<Item = &'a str>, locale: Locale
     format!("{first} {tail}")
 }
 
+/// PHP's `str_ireplace` for an ASCII needle.
+pub(crate) fn replace_ascii_case_insensitive(haystack: &str, needle: &str, with: &str) -> String {
+    if needle.is_empty() {
+        return haystack.to_owned();
+    }
+    let lower = haystack.to_ascii_lowercase();
+    let needle = needle.to_ascii_lowercase();
+    let mut out = String::with_capacity(haystack.len());
+    let mut from = 0;
+    while let Some(at) = lower[from..].find(&needle) {
+        let at = from + at;
+        out.push_str(&haystack[from..at]);
+        out.push_str(with);
+        from = at + needle.len();
+    }
+    out.push_str(&haystack[from..]);
+    out
+}
+
+/// Laravel's `Str::ucfirst`: the first character upper-cased (`mb_strtoupper`).
+pub(crate) fn ucfirst(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn attribute_names_follow_laravel() {
-        assert_eq!(display_attribute("login", false), "login");
-        assert_eq!(display_attribute("billing_info", false), "billing info");
-        assert_eq!(
-            display_attribute("billing_info.billing_id", false),
-            "billing info.billing id"
-        );
-        assert_eq!(display_attribute("billingId", false), "billing id");
-        assert_eq!(
-            display_attribute("billing_properties.0.type", true),
-            "billing_properties.0.type"
-        );
+    fn attribute_names_follow_str_snake() {
+        for (attribute, shown) in [
+            ("login", "login"),
+            ("billing_info", "billing info"),
+            ("billing_info.billing_id", "billing info.billing id"),
+            ("billingId", "billing id"),
+            ("billing_properties.a.b.type", "billing properties.a.b.type"),
+            ("billing_properties. x .type", "billing properties. x.type"),
+            ("ABC", "a_b_c"),
+            ("a b", "a b"),
+        ] {
+            assert_eq!(
+                display_attribute(attribute),
+                shown.replace('_', " "),
+                "{attribute}"
+            );
+        }
     }
 
     #[test]
     fn summary_counts_further_messages() {
-        let one = ["a"];
-        assert_eq!(summarize(one.iter().copied(), Locale::En), "a");
-        let two = ["a", "b"];
-        assert_eq!(
-            summarize(two.iter().copied(), Locale::En),
-            "a (and 1 more error)"
-        );
-        let five = ["a", "b", "c", "d", "e"];
-        assert_eq!(
-            summarize(five.iter().copied(), Locale::En),
-            "a (and 4 more errors)"
-        );
-        assert_eq!(
-            summarize([].iter().copied(), Locale::En),
-            "The given data was invalid."
-        );
+        let s = |msgs: &[&str]| summarize(msgs.iter().copied(), Locale::En);
+        assert_eq!(s(&["a"]), "a");
+        assert_eq!(s(&["a", "b"]), "a (and 1 more error)");
+        assert_eq!(s(&["a", "b", "c", "d", "e"]), "a (and 4 more errors)");
+        assert_eq!(s(&[]), "The given data was invalid.");
     }
 
     #[test]
@@ -311,18 +350,11 @@ mod tests {
     }
 
     #[test]
-    fn messages_substitute_parameters() {
+    fn case_insensitive_replace_and_ucfirst() {
         assert_eq!(
-            Rule::MaxString("255".into()).message(Locale::En, "login"),
-            "The login field must not be greater than 255 characters."
+            replace_ascii_case_insensitive("a :INDEX b :index", ":index", "3"),
+            "a 3 b 3"
         );
-        assert_eq!(
-            Rule::Required.message(Locale::Ru, "login"),
-            "Поле login обязательно."
-        );
-        assert_eq!(
-            Rule::MinNumeric("0".into()).message(Locale::Ru, "analytic l1"),
-            "Значение поля analytic l1 должно быть не меньше 0."
-        );
+        assert_eq!(ucfirst("élan"), "Élan");
     }
 }

@@ -1,92 +1,106 @@
-//! Laravel's global input middleware, applied before validation: `TrimStrings` (except
-//! password fields) and `ConvertEmptyStringsToNull`, at every depth.
+//! Laravel's global input middleware, applied before validation: `TrimStrings` (Laravel 10's
+//! PCRE set, top-level password fields left alone) and `ConvertEmptyStringsToNull`.
 
-use serde_json::Value;
+use compact_str::CompactString;
 
-/// Keys whose values Laravel's `TrimStrings` leaves alone.
-const UNTRIMMED_KEYS: [&str; 3] = ["password", "password_confirmation", "current_password"];
+use super::messages::is_pcre_space;
+use crate::php::{Array, Value};
 
-/// Trims every string (not passwords) and turns empty strings into `null`, in place.
-pub fn normalise(value: &mut Value) {
-    normalise_in(value, false);
+/// Top-level keys whose values Laravel 10's skeleton `TrimStrings` leaves alone. Laravel
+/// compares the full dotted key, so a nested `password` is trimmed.
+const UNTRIMMED_KEYS: [&str; 3] = ["current_password", "password", "password_confirmation"];
+
+/// Trims every string (not the top-level passwords) and turns empty strings into `null`.
+pub(crate) fn normalise(input: &mut Array) {
+    for (key, value) in input.iter_mut() {
+        let keep = matches!(key, crate::php::Key::Str(k) if UNTRIMMED_KEYS.contains(&k.as_str()));
+        clean(value, !keep);
+    }
 }
 
-fn normalise_in(value: &mut Value, keep_whitespace: bool) {
+fn clean(value: &mut Value, trim: bool) {
     match value {
-        Value::String(s) => {
-            if !keep_whitespace {
-                let trimmed = s.trim_matches(is_trimmed);
+        Value::Str(s) => {
+            if trim {
+                let trimmed = s.trim_matches(trimmed_char);
                 if trimmed.len() != s.len() {
-                    *s = trimmed.to_owned();
+                    *s = CompactString::from(trimmed);
                 }
             }
             if s.is_empty() {
                 *value = Value::Null;
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| normalise_in(v, false)),
-        Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                normalise_in(v, UNTRIMMED_KEYS.contains(&key.as_str()));
+        Value::Array(items) => {
+            for (_, v) in items.iter_mut() {
+                clean(v, true);
             }
         }
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::File(_) => {}
     }
 }
 
-/// `Str::trim`: Unicode whitespace plus the zero-width characters Laravel strips.
-fn is_trimmed(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{FEFF}' | '\u{200B}' | '\u{200E}')
+/// Laravel 10's `TrimStrings::transform`: PCRE `\s` in Unicode mode, U+FEFF and U+200B.
+/// (U+200E is Laravel 11's addition; NUL is not trimmed.)
+fn trimmed_char(c: char) -> bool {
+    is_pcre_space(c) || matches!(c, '\u{FEFF}' | '\u{200B}')
 }
 
-/// Laravel's notion of "empty" for the `required` rule.
-pub fn is_blank(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::String(s) => s.trim().is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        Value::Bool(_) | Value::Number(_) => false,
-    }
+/// PHP's `trim()` default set, which Laravel's `required` uses: a value of only these is
+/// missing. (No form feed, no Unicode spaces; NUL is in it.)
+pub(crate) fn is_blank_string(s: &str) -> bool {
+    s.chars()
+        .all(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\x0B'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::php::{json, to_json};
+
+    fn normalised(body: &str) -> String {
+        let Value::Array(mut input) = json::decode(body.as_bytes()).unwrap() else {
+            panic!("an object");
+        };
+        normalise(&mut input);
+        to_json(&Value::Array(input)).to_string()
+    }
 
     #[test]
     fn trims_at_any_depth_and_nulls_empty_strings() {
-        let mut v = json!({
-            "login": "  a@b.c \n", "type": "   ", "billing_properties": [{"type": " phone\t", "value": ""}],
-            "billing_info": {"billing_id": "\u{FEFF}42\u{200B}"}, "n": 5
-        });
-        normalise(&mut v);
         assert_eq!(
-            v,
-            json!({"login": "a@b.c", "type": null, "billing_properties": [{"type": "phone", "value": null}],
-                   "billing_info": {"billing_id": "42"}, "n": 5})
+            normalised(
+                r#"{"login":"  a@b.c \n","type":"   ","bp":[{"type":" phone\t","value":""}],"bi":{"id":"\ufeff42\u200b"},"n":5}"#
+            ),
+            r#"{"login":"a@b.c","type":null,"bp":[{"type":"phone","value":null}],"bi":{"id":"42"},"n":5}"#
         );
     }
 
     #[test]
-    fn passwords_keep_whitespace_but_empty_becomes_null() {
-        let mut v =
-            json!({"password": "  secret ", "nested": {"password": " x"}, "p2": {"password": ""}});
-        normalise(&mut v);
+    fn laravel_10_trims_u180e_but_not_u200e_or_nul() {
         assert_eq!(
-            v,
-            json!({"password": "  secret ", "nested": {"password": " x"}, "p2": {"password": null}})
+            normalised(r#"{"a":"\u180ex\u3000","b":"\u200ex","c":"\u0000"}"#),
+            "{\"a\":\"x\",\"b\":\"\u{200e}x\",\"c\":\"\\u0000\"}"
         );
     }
 
     #[test]
-    fn blank_matches_laravel_required() {
-        for v in [json!(null), json!("  "), json!([]), json!({})] {
-            assert!(is_blank(&v), "{v}");
+    fn only_top_level_passwords_keep_whitespace_and_empty_is_null_for_all() {
+        assert_eq!(
+            normalised(
+                r#"{"password":"  secret ","nested":{"password":" x"},"password_confirmation":""}"#
+            ),
+            r#"{"password":"  secret ","nested":{"password":"x"},"password_confirmation":null}"#
+        );
+    }
+
+    #[test]
+    fn blank_is_php_trim_blank() {
+        for blank in ["", " ", "\0", "\t\n\r\u{B}"] {
+            assert!(is_blank_string(blank), "{blank:?}");
         }
-        for v in [json!(0), json!(false), json!("0"), json!([0])] {
-            assert!(!is_blank(&v), "{v}");
+        for present in ["\u{C}", "\u{A0}", "\u{3000}", "a"] {
+            assert!(!is_blank_string(present), "{present:?}");
         }
     }
 }

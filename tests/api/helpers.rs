@@ -293,11 +293,19 @@ impl Answer {
         );
     }
 
-    /// Asserts a 422 with exactly this body.
-    pub fn assert_422_raw(&self, body: &str) {
-        assert_eq!(self.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(self.text(), body);
+    /// Asserts a body equal to `expected` as Laravel's `JsonResponse` writes it: the same
+    /// JSON, with every non-ASCII character escaped (`json_encode` without flags), so the
+    /// bytes are ASCII.
+    pub fn assert_laravel_json(&self, expected: &str) {
+        let expected: Value = serde_json::from_str(expected).expect("expected JSON");
+        assert_eq!(self.json(), expected, "{}", self.text());
+        assert!(
+            self.text().is_ascii(),
+            "not escaped as Laravel does: {}",
+            self.text()
+        );
     }
+
 
     /// The `errors` keys in the order the server sent them.
     pub fn error_fields(&self) -> Vec<String> {

@@ -1,5 +1,6 @@
 //! Everything outside validation: routing, body limits, bodies that are not JSON objects,
-//! the Accept header, and inputs that must never make the mock fail.
+//! the Accept header, and inputs that must never make the mock fail. Expected bytes are the
+//! reference Laravel 10 application's answers to the same requests.
 
 use hyper::{Method, StatusCode};
 use serde_json::json;
@@ -12,13 +13,27 @@ const REQUIRED_4: &str = r#"{"message":"The login field is required. (and 3 more
 #[tokio::test]
 async fn unknown_route_is_404_with_laravel_message() {
     let server = TestServer::start().await;
-    let answer = server.send(Method::GET, "/api/v1/foo", &[], "").await;
+    let answer = server
+        .send(Method::GET, "/api/v1/foo", JSON_HEADERS, "")
+        .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(
         answer.text(),
-        r#"{"message":"The route api/v1/foo could not be found."}"#
+        "{\n    \"message\": \"The route api/v1/foo could not be found.\"\n}"
     );
     assert_eq!(answer.header("content-type"), Some("application/json"));
+    // A browser (no Accept naming JSON) gets Laravel's HTML error page.
+    let answer = server.send(Method::GET, "/api/v1/foo", &[], "").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/html; charset=UTF-8")
+    );
+    assert!(
+        answer.text().contains("<title>Not Found</title>"),
+        "{}",
+        answer.text()
+    );
     let answer = server
         .send(
             Method::POST,
@@ -29,7 +44,7 @@ async fn unknown_route_is_404_with_laravel_message() {
         .await;
     assert_eq!(
         answer.text(),
-        r#"{"message":"The route api/v1/billing/user/manage/nope could not be found."}"#
+        "{\n    \"message\": \"The route api/v1/billing/user/manage/nope could not be found.\"\n}"
     );
 }
 
@@ -50,7 +65,7 @@ async fn wrong_method_is_405_with_allow_header() {
         if method == Method::GET {
             assert_eq!(
                 answer.text(),
-                r#"{"message":"The GET method is not supported for route api/v1/billing/user/manage/licenses/check. Supported methods: POST."}"#
+                "{\n    \"message\": \"The GET method is not supported for route api/v1/billing/user/manage/licenses/check. Supported methods: POST.\"\n}"
             );
         }
         let answer = server.send(method.clone(), USERS, JSON_HEADERS, "").await;
@@ -60,7 +75,7 @@ async fn wrong_method_is_405_with_allow_header() {
             assert_eq!(
                 answer.text(),
                 format!(
-                    "{{\"message\":\"The {method} method is not supported for route api/v1/billing/user/manage. Supported methods: POST, PATCH, DELETE.\"}}"
+                    "{{\n    \"message\": \"The {method} method is not supported for route api/v1/billing/user/manage. Supported methods: POST, PATCH, DELETE.\"\n}}"
                 )
             );
         }
@@ -72,7 +87,12 @@ async fn options_lists_the_methods_like_laravel() {
     let server = TestServer::start().await;
     let answer = server.send(Method::OPTIONS, USERS, &[], "").await;
     assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(answer.header("allow"), Some("POST, PATCH, DELETE"));
+    // Laravel's automatic OPTIONS answer joins the methods without spaces.
+    assert_eq!(answer.header("allow"), Some("POST,PATCH,DELETE"));
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/html; charset=UTF-8")
+    );
     assert_eq!(answer.text(), "");
     let answer = server
         .send(
@@ -101,7 +121,8 @@ async fn body_over_the_limit_is_413_and_the_connection_survives() {
     let big = json!({"login": "x".repeat(2000)}).to_string();
     let answer = client.send(Method::POST, USERS, JSON_HEADERS, big).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(answer.text(), r#"{"message":"Payload Too Large"}"#);
+    // Laravel's PostTooLargeException has no message.
+    assert_eq!(answer.text(), "{\n    \"message\": \"\"\n}");
     assert_eq!(
         answer.header("x-mock-diagnostic"),
         Some("body is over --max-body-bytes (1024)")
@@ -196,14 +217,14 @@ async fn non_json_content_type_is_empty_input() {
     assert_eq!(answer.text(), REQUIRED_4);
     assert_eq!(
         answer.header("x-mock-diagnostic"),
-        Some("Content-Type is text/plain, not application/json: the body was ignored")
+        Some("Content-Type is text/plain, which Laravel does not read: the body was ignored")
     );
     let answer = server
         .send(Method::POST, USERS, &[("accept", "application/json")], body)
         .await;
     assert_eq!(
         answer.header("x-mock-diagnostic"),
-        Some("Content-Type is missing, not application/json: the body was ignored")
+        Some("Content-Type is missing, which Laravel does not read: the body was ignored")
     );
     // A charset parameter or a +json type is still JSON.
     let answer = server
@@ -221,8 +242,8 @@ async fn non_json_content_type_is_empty_input() {
 }
 
 #[tokio::test]
-async fn missing_accept_is_served_with_a_warning_by_default() {
-    let server = TestServer::start().await;
+async fn missing_accept_is_served_json_with_a_warning_when_lenient() {
+    let server = TestServer::with(|c| c.set_strict_accept(false)).await;
     let answer = server
         .send(
             Method::POST,
@@ -251,8 +272,8 @@ async fn missing_accept_is_served_with_a_warning_by_default() {
 }
 
 #[tokio::test]
-async fn strict_accept_redirects_validation_failures_like_laravel() {
-    let server = TestServer::with(|c| c.set_strict_accept(true)).await;
+async fn clients_not_asking_for_json_are_redirected_like_laravel_by_default() {
+    let server = TestServer::start().await;
     let answer = server
         .send(
             Method::POST,
@@ -287,7 +308,17 @@ async fn strict_accept_redirects_validation_failures_like_laravel() {
         )
         .await;
     assert_eq!(answer.status, StatusCode::FOUND);
-    assert_eq!(answer.header("location"), Some("/"));
+    // Without a Referer, Laravel's url()->previous() is the request's root, made absolute.
+    assert_eq!(
+        answer.header("location"),
+        Some(format!("http://{}", server.addr).as_str())
+    );
+    assert_eq!(
+        answer.header("x-mock-diagnostic"),
+        Some(
+            "no Accept: application/json: like Laravel, a validation failure is a 302 and an error an HTML page (--lenient-accept answers JSON)"
+        )
+    );
     // Asking for JSON, or an AJAX request, still gets the 422.
     let answer = server.send(Method::POST, USERS, JSON_HEADERS, "{}").await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);

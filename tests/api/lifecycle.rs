@@ -273,7 +273,7 @@ async fn patch_validates_every_rule_of_its_schema() {
     )
     .await
     .assert_422(
-        json!({"permissions_to_attach.0": ["The permissions_to_attach.0 field must be a string."]}),
+        json!({"permissions_to_attach.0": ["The permissions_to_attach.0 field must be a string.", "The selected permissions_to_attach.0 is invalid."]}),
     );
 }
 
@@ -442,13 +442,31 @@ async fn licences_validate_levels_and_login() {
         )
         .await
         .assert_422(invalid_login());
-        call(&server, Method::POST, path, &json!({"login": "test@mail.com", "analytic_l1": "2", "analytic_l2": 1.5, "analytic_l3": -1}))
+        call(&server, Method::POST, path, &json!({"login": "test@mail.com", "analytic_l1": "two", "analytic_l2": 1.5, "analytic_l3": -1}))
             .await
             .assert_422(json!({
                 "analytic_l1": ["The analytic l1 field must be an integer."],
                 "analytic_l2": ["The analytic l2 field must be an integer."],
                 "analytic_l3": ["The analytic l3 field must be at least 0."]
             }));
+        // Laravel's `integer` is `filter_var(..., FILTER_VALIDATE_INT)`: "2" and 2.0 pass,
+        // 1e20 (printed 1.0E+20 by PHP) does not.
+        let ok = call(
+            &server,
+            Method::POST,
+            path,
+            &json!({"login": "test@mail.com", "analytic_l1": "2", "analytic_l2": 2.0}),
+        )
+        .await;
+        assert!(ok.status.is_success(), "{}", ok.text());
+        call(
+            &server,
+            Method::POST,
+            path,
+            &json!({"login": "test@mail.com", "analytic_l1": 1e20}),
+        )
+        .await
+        .assert_422(json!({"analytic_l1": ["The analytic l1 field must be an integer."]}));
     }
 }
 
@@ -596,13 +614,25 @@ async fn intercom_sync_validates_and_replaces_the_list() {
         &json!({"login": "test@mail.com", "sync": [{"flat": 1}, {"intercom_id": "x", "flat": "2"}, {"intercom_external_id": "d"}, 7]}),
     )
     .await;
+    // Laravel's `integer` takes "2"; a non-object element lacks every key, so it fails
+    // `required_without` too. Keys in Laravel's rule order: each rule over every element.
     answer.assert_422(json!({
         "sync.0.intercom_external_id": ["The sync.0.intercom_external_id field is required when sync.0.intercom_id is not present."],
+        "sync.3.intercom_external_id": ["The sync.3.intercom_external_id field is required when sync.3.intercom_id is not present."],
         "sync.1.intercom_id": ["The sync.1.intercom_id field must be an integer."],
-        "sync.1.flat": ["The sync.1.flat field must be an integer."],
         "sync.2.flat": ["The sync.2.flat field is required."],
         "sync.3.flat": ["The sync.3.flat field is required."]
     }));
+    assert_eq!(
+        answer.error_fields(),
+        [
+            "sync.0.intercom_external_id",
+            "sync.3.intercom_external_id",
+            "sync.1.intercom_id",
+            "sync.2.flat",
+            "sync.3.flat"
+        ]
+    );
     call(
         &server,
         Method::POST,
@@ -645,7 +675,7 @@ async fn russian_required_without_message() {
     server.create_user(&user("a@x.com")).await;
     call(&server, Method::POST, INTERCOMS, &json!({"login": "a@x.com", "sync": [{"flat": 1}]}))
         .await
-        .assert_422_raw(r#"{"message":"Поле sync.0.intercom_external_id обязательно, когда sync.0.intercom_id не указано.","errors":{"sync.0.intercom_external_id":["Поле sync.0.intercom_external_id обязательно, когда sync.0.intercom_id не указано."]}}"#);
+        .assert_laravel_json(r#"{"message":"Поле sync.0.intercom_external_id обязательно, когда sync.0.intercom_id не указано.","errors":{"sync.0.intercom_external_id":["Поле sync.0.intercom_external_id обязательно, когда sync.0.intercom_id не указано."]}}"#);
 }
 
 #[tokio::test]

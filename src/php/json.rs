@@ -1,0 +1,455 @@
+//! PHP's JSON: `json_encode`'s string escaping (what Laravel's `JsonResponse` writes), and
+//! `json_decode($body, true)`, as PHP 8.2 does it: objects become arrays whose numeric-string
+//! keys turn into integers, a duplicate key keeps its first position and its last value,
+//! integers beyond 64 bits become floats, `1e400` is `INF`, and nesting deeper than 511
+//! arrays or objects is an error.
+//!
+//! Hand-written rather than `serde_json`: these four rules are exactly where serde_json
+//! differs from PHP (its depth limit is 128, it refuses `1e400`, and a map type would have
+//! to undo its key handling); the parser also keeps the error's line and column for the
+//! `X-Mock-Diagnostic` header, in serde_json's wording.
+
+use compact_str::CompactString;
+
+use super::{Array, Key, Value};
+
+/// PHP's `json_decode` default depth is 512; a value nested in 512 containers exceeds it.
+const MAX_NESTING: usize = 511;
+
+/// Why a body is not JSON, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} at line {line} column {column}")]
+pub(crate) struct JsonError {
+    message: &'static str,
+    line: usize,
+    column: usize,
+}
+
+/// Decodes a whole body.
+///
+/// # Errors
+/// A [`JsonError`] where PHP's decoder gives `null` with an error.
+pub(crate) fn decode(text: &[u8]) -> Result<Value, JsonError> {
+    let mut parser = Parser {
+        text,
+        at: 0,
+        depth: 0,
+    };
+    parser.skip_ws();
+    let value = parser.value()?;
+    parser.skip_ws();
+    if parser.at < text.len() {
+        return Err(parser.error("trailing characters"));
+    }
+    Ok(value)
+}
+
+struct Parser<'a> {
+    text: &'a [u8],
+    at: usize,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn error(&self, message: &'static str) -> JsonError {
+        let upto = &self.text[..self.at.min(self.text.len())];
+        let line = 1 + upto.iter().filter(|&&b| b == b'\n').count();
+        let line_start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&upto[line_start..]).chars().count()
+            + usize::from(self.at < self.text.len());
+        JsonError {
+            message,
+            line,
+            column,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn value(&mut self) -> Result<Value, JsonError> {
+        match self.peek() {
+            None => Err(self.error("EOF while parsing a value")),
+            Some(b'{') => self.object(),
+            Some(b'[') => self.list(),
+            Some(b'"') => Ok(Value::Str(self.string()?)),
+            Some(b't') => self.literal(b"true", Value::Bool(true)),
+            Some(b'f') => self.literal(b"false", Value::Bool(false)),
+            Some(b'n') => self.literal(b"null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.error("expected value")),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], value: Value) -> Result<Value, JsonError> {
+        if self.text[self.at..].starts_with(word) {
+            self.at += word.len();
+            Ok(value)
+        } else {
+            Err(self.error("expected value"))
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), JsonError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self.error("nesting deeper than 511 levels (PHP's json_decode limit)"));
+        }
+        self.at += 1;
+        Ok(())
+    }
+
+    fn list(&mut self) -> Result<Value, JsonError> {
+        self.enter()?;
+        let mut array = Array::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            self.depth -= 1;
+            return Ok(Value::Array(array));
+        }
+        loop {
+            self.skip_ws();
+            array.push(self.value()?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b']') => break,
+                None => return Err(self.error("EOF while parsing a list")),
+                Some(_) => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+        self.at += 1;
+        self.depth -= 1;
+        Ok(Value::Array(array))
+    }
+
+    fn object(&mut self) -> Result<Value, JsonError> {
+        self.enter()?;
+        let mut array = Array::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            self.depth -= 1;
+            return Ok(Value::Array(array));
+        }
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(b'"') => {}
+                None => return Err(self.error("EOF while parsing an object")),
+                Some(_) => return Err(self.error("key must be a string")),
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b':') => self.at += 1,
+                None => return Err(self.error("EOF while parsing an object")),
+                Some(_) => return Err(self.error("expected `:`")),
+            }
+            self.skip_ws();
+            let value = self.value()?;
+            array.set(Key::from_str(&key), value);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => break,
+                None => return Err(self.error("EOF while parsing an object")),
+                Some(_) => return Err(self.error("expected `,` or `}`")),
+            }
+        }
+        self.at += 1;
+        self.depth -= 1;
+        Ok(Value::Array(array))
+    }
+
+    fn number(&mut self) -> Result<Value, JsonError> {
+        let start = self.at;
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.at += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(self.peek(), Some(b'0'..=b'9')) {
+                    self.at += 1;
+                }
+            }
+            _ => return Err(self.error("invalid number")),
+        }
+        let mut float = false;
+        if self.peek() == Some(b'.') {
+            float = true;
+            self.at += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.error("invalid number"));
+            }
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.at += 1;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            float = true;
+            self.at += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.error("invalid number"));
+            }
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.at += 1;
+            }
+        }
+        if matches!(self.peek(), Some(b'0'..=b'9')) {
+            // A leading zero followed by digits: `01`.
+            return Err(self.error("invalid number"));
+        }
+        // Only ASCII digits, signs, points and exponents were consumed.
+        let text = std::str::from_utf8(&self.text[start..self.at]).unwrap_or("0");
+        if !float && let Ok(n) = text.parse::<i64>() {
+            return Ok(Value::Int(n));
+        }
+        // Too long for an integer, or a float; Rust's parse gives ±inf beyond the range, as
+        // PHP's zend_strtod does.
+        Ok(Value::Float(text.parse::<f64>().unwrap_or(f64::NAN)))
+    }
+
+    fn string(&mut self) -> Result<CompactString, JsonError> {
+        self.at += 1; // the opening quote
+        let start = self.at;
+        // Fast path: no escapes, straight to the closing quote.
+        while let Some(b) = self.peek() {
+            match b {
+                b'"' => {
+                    let raw = &self.text[start..self.at];
+                    let s = std::str::from_utf8(raw).map_err(|_| self.error("invalid UTF-8"))?;
+                    self.at += 1;
+                    return Ok(CompactString::from(s));
+                }
+                b'\\' => break,
+                0..=0x1F => {
+                    return Err(self.error(
+                        "control character (\\u0000-\\u001F) found while parsing a string",
+                    ));
+                }
+                _ => self.at += 1,
+            }
+        }
+        let mut out: Vec<u8> = self.text[start..self.at].to_vec();
+        loop {
+            let Some(b) = self.peek() else {
+                return Err(self.error("EOF while parsing a string"));
+            };
+            self.at += 1;
+            match b {
+                b'"' => break,
+                b'\\' => self.escape(&mut out)?,
+                0..=0x1F => {
+                    self.at -= 1;
+                    return Err(self.error(
+                        "control character (\\u0000-\\u001F) found while parsing a string",
+                    ));
+                }
+                _ => out.push(b),
+            }
+        }
+        String::from_utf8(out)
+            .map(CompactString::from)
+            .map_err(|_| self.error("invalid UTF-8"))
+    }
+
+    fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), JsonError> {
+        let Some(b) = self.peek() else {
+            return Err(self.error("EOF while parsing a string"));
+        };
+        self.at += 1;
+        let c = match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{C}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let first = self.hex4()?;
+                let code = if (0xD800..0xDC00).contains(&first) {
+                    if !self.text[self.at..].starts_with(b"\\u") {
+                        return Err(self.error("lone leading surrogate in hex escape"));
+                    }
+                    self.at += 2;
+                    let second = self.hex4()?;
+                    if !(0xDC00..0xE000).contains(&second) {
+                        return Err(self.error("lone leading surrogate in hex escape"));
+                    }
+                    0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                } else if (0xDC00..0xE000).contains(&first) {
+                    return Err(self.error("lone trailing surrogate in hex escape"));
+                } else {
+                    first
+                };
+                char::from_u32(code).ok_or_else(|| self.error("invalid unicode code point"))?
+            }
+            _ => return Err(self.error("invalid escape")),
+        };
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let digits = self
+            .text
+            .get(self.at..self.at + 4)
+            .ok_or_else(|| self.error("unexpected end of hex escape"))?;
+        let text = std::str::from_utf8(digits).map_err(|_| self.error("invalid escape"))?;
+        let n = u32::from_str_radix(text, 16).map_err(|_| self.error("invalid escape"))?;
+        if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(self.error("invalid escape"));
+        }
+        self.at += 4;
+        Ok(n)
+    }
+}
+
+/// Appends `s` as `json_encode` writes a string: `"` and `\\` escaped, control characters
+/// as `\b \f \n \r \t` or `\u00XX`, every non-ASCII character as `\uXXXX` (surrogate pairs
+/// beyond the BMP), and `/` as `\/` unless `JSON_UNESCAPED_SLASHES` (`escape_slashes`).
+pub(crate) fn write_string(out: &mut Vec<u8>, s: &str, escape_slashes: bool) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let mut plain_from = 0;
+    let bytes = s.as_bytes();
+    for (i, c) in s.char_indices() {
+        let ascii_plain =
+            c.is_ascii() && c >= ' ' && c != '"' && c != '\\' && (c != '/' || !escape_slashes);
+        if ascii_plain {
+            continue;
+        }
+        out.extend_from_slice(&bytes[plain_from..i]);
+        plain_from = i + c.len_utf8();
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '/' => out.extend_from_slice(b"\\/"),
+            '\u{8}' => out.extend_from_slice(b"\\b"),
+            '\u{C}' => out.extend_from_slice(b"\\f"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.extend_from_slice(b"\\u");
+                    for shift in [12, 8, 4, 0] {
+                        out.push(HEX[usize::from((*unit >> shift) & 0xF)]);
+                    }
+                }
+            }
+        }
+    }
+    out.extend_from_slice(&bytes[plain_from..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_encoded_as_json_encode_does() {
+        let enc = |s: &str, slashes| {
+            let mut out = Vec::new();
+            write_string(&mut out, s, slashes);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(enc("é/x@b.c", true), r#""\u00e9\/x@b.c""#);
+        assert_eq!(enc("日本", true), r#""\u65e5\u672c""#);
+        assert_eq!(enc("😀", true), r#""\ud83d\ude00""#);
+        assert_eq!(
+            enc("a\"b\\c\n\u{1}\u{7f}", true),
+            "\"a\\\"b\\\\c\\n\\u0001\u{7f}\""
+        );
+        assert_eq!(enc("api/v1", false), r#""api/v1""#);
+    }
+
+    fn keys(v: &Value) -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().map(|(k, _)| k.as_text().into_string()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn objects_become_php_arrays() {
+        let v = decode(br#"{"0":"a","01":"b","+1":"c","-1":"d","1.0":"e","":"f","a":1,"a":2}"#)
+            .unwrap();
+        assert_eq!(keys(&v), ["0", "01", "+1", "-1", "1.0", "", "a"]);
+        let a = v.as_array().unwrap();
+        assert_eq!(a.get(&Key::Int(0)), Some(&Value::str("a")));
+        assert_eq!(a.get_str("a"), Some(&Value::Int(2)));
+    }
+
+    #[test]
+    fn numbers_follow_php() {
+        let n = |s: &str| decode(s.as_bytes()).unwrap();
+        assert_eq!(n("-0"), Value::Int(0));
+        assert_eq!(n("9223372036854775807"), Value::Int(i64::MAX));
+        assert_eq!(n("9223372036854775808"), Value::Float(9.223372036854776e18));
+        assert_eq!(n("1e400"), Value::Float(f64::INFINITY));
+        assert_eq!(n("-1e400"), Value::Float(f64::NEG_INFINITY));
+        assert_eq!(n("1E2"), Value::Float(100.0));
+        assert!(matches!(n("-0.0"), Value::Float(f) if f == 0.0 && f.is_sign_negative()));
+        for bad in ["01", "1.", ".5", "-", "1e", "+1", "NaN"] {
+            assert!(decode(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn nesting_stops_at_511_levels() {
+        let nested = |d: usize| format!("{}{}", "[".repeat(d), "]".repeat(d));
+        assert!(decode(nested(511).as_bytes()).is_ok());
+        assert!(decode(nested(512).as_bytes()).is_err());
+        assert!(decode(format!("{{\"a\":{}}}", nested(510)).as_bytes()).is_ok());
+        assert!(decode(format!("{{\"a\":{}}}", nested(511)).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn strings_are_checked_as_php_checks_them() {
+        assert_eq!(decode(br#""a\u0000b""#).unwrap(), Value::str("a\0b"));
+        assert_eq!(decode(br#""\ud83d\ude00""#).unwrap(), Value::str("😀"));
+        for bad in [
+            &br#""\ud800b""#[..],
+            b"\"a\x01\"",
+            b"\"\xff\"",
+            br#""\x""#,
+            b"\xEF\xBB\xBF{}",
+        ] {
+            assert!(decode(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn errors_say_where_in_serde_json_wording() {
+        let e = decode(b"{\n  \"login\": \"a\",\n  oops\n}").unwrap_err();
+        assert_eq!(e.to_string(), "key must be a string at line 3 column 3");
+        let e = decode(b"{").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "EOF while parsing an object at line 1 column 1"
+        );
+        assert_eq!(
+            decode(b"{} x").unwrap_err().to_string(),
+            "trailing characters at line 1 column 4"
+        );
+    }
+}

@@ -1,0 +1,674 @@
+//! Laravel's `Validator::passes()` over PHP input, rule for rule: the wildcard explosion of
+//! `ValidationRuleParser` (with `data_set`'s and `Arr::dot`'s quirks), `isValidatable`
+//! (present or implicit, nullable, `unique`/`exists` only on a clean attribute), every
+//! failing rule reported until an implicit one fails, and `makeReplacements` (attribute
+//! name, `:input`, `:index`, `:position`, then the rule's own placeholders).
+//!
+//! Laravel escapes `.` and `*` inside data keys with placeholders; here attributes are key
+//! paths, so a key's dots never split it, and where Laravel's string handling shows
+//! through (display names, `:input`) the same rules are applied to the joined text.
+
+use std::collections::HashMap;
+
+use super::bag::ErrorBag;
+use super::messages::{
+    self, Locale, SizeKind, display_attribute, replace_ascii_case_insensitive, ucfirst,
+};
+use super::normalise::is_blank_string;
+use super::plan::{Plan, Rule, Segment, Type};
+use crate::php::{Array, Key, Value, float_to_string};
+
+/// Answers `unique` and `exists` on logins: whether an active user has this login.
+pub(crate) type Logins<'a> = &'a dyn Fn(&str) -> bool;
+
+/// One attribute to validate, after the explosion.
+struct Attribute<'p> {
+    keys: Vec<Key>,
+    rules: Vec<&'p Rule>,
+    /// The wildcard pattern it was reached through (Laravel's implicit attributes).
+    primary: Option<usize>,
+}
+
+/// Validates `data` against `plan` and returns Laravel's errors bag.
+pub(crate) fn validate(plan: &Plan, data: &Array, locale: Locale, logins: Logins<'_>) -> ErrorBag {
+    let attributes = explode(plan, data);
+    let mut run = Run {
+        plan,
+        data,
+        locale,
+        logins,
+        attributes: &attributes,
+        bag: ErrorBag::default(),
+        failed: HashMap::default(),
+    };
+    for attribute in &attributes.list {
+        for rule in &attribute.rules {
+            run.validate_attribute(attribute, rule);
+            if run.should_stop(attribute) {
+                break;
+            }
+        }
+    }
+    run.bag
+}
+
+struct Run<'a, 'p> {
+    plan: &'p Plan,
+    data: &'a Array,
+    locale: Locale,
+    logins: Logins<'a>,
+    attributes: &'a Attributes<'p>,
+    bag: ErrorBag,
+    /// Laravel's `failedRules`: attribute text to the names of the rules that failed.
+    failed: HashMap<String, Vec<&'static str>, foldhash::fast::RandomState>,
+}
+
+// ---- the explosion --------------------------------------------------------------------------
+
+fn explode<'p>(plan: &'p Plan, data: &Array) -> Attributes<'p> {
+    let mut explicit = Attributes::default();
+    let mut expanded = Attributes::default();
+    for (index, (pattern, rules)) in plan.entries().iter().enumerate() {
+        if let [Rule::OnlyKeys(known)] = rules.as_slice() {
+            for keys in expand_prefix(pattern, data) {
+                let object = if keys.is_empty() {
+                    data
+                } else {
+                    match lookup(data, &keys) {
+                        Some(Value::Array(object)) => object,
+                        _ => continue,
+                    }
+                };
+                for (key, _) in object.iter() {
+                    if !known.iter().any(|k| key.matches(k)) {
+                        let mut path = keys.clone();
+                        path.push(key.clone());
+                        explicit.merge(path, std::slice::from_ref(&PROHIBITED), None);
+                    }
+                }
+            }
+            continue;
+        }
+        if pattern.contains(&Segment::Star) {
+            for keys in gather(pattern, data) {
+                expanded.merge(keys, rules, Some(index));
+            }
+        } else {
+            explicit.merge(pattern.iter().map(segment_key).collect(), rules, None);
+        }
+    }
+    // Laravel appends wildcard expansions after every explicit rule, unless one names the
+    // same attribute, whose rules then continue there.
+    for attribute in expanded.list {
+        explicit.add(attribute);
+    }
+    explicit
+}
+
+static PROHIBITED: Rule = Rule::Prohibited;
+
+/// Attributes in order, found by their keys in constant time.
+#[derive(Default)]
+struct Attributes<'p> {
+    list: Vec<Attribute<'p>>,
+    index: HashMap<Vec<Key>, usize, foldhash::fast::RandomState>,
+}
+
+impl<'p> Attributes<'p> {
+    fn merge(&mut self, keys: Vec<Key>, rules: &'p [Rule], primary: Option<usize>) {
+        self.add(Attribute {
+            keys,
+            rules: rules.iter().collect(),
+            primary,
+        });
+    }
+
+    /// Appends an attribute, or its rules to the one with the same keys (Laravel's
+    /// `mergeRules`).
+    fn add(&mut self, attribute: Attribute<'p>) {
+        match self.index.get(&attribute.keys) {
+            Some(&i) => self.list[i].rules.extend(attribute.rules),
+            None => {
+                self.index.insert(attribute.keys.clone(), self.list.len());
+                self.list.push(attribute);
+            }
+        }
+    }
+}
+
+/// The concrete arrays an `additionalProperties: false` pattern names.
+fn expand_prefix(pattern: &[Segment], data: &Array) -> Vec<Vec<Key>> {
+    if pattern.is_empty() {
+        return vec![Vec::new()];
+    }
+    if pattern.iter().all(|s| *s != Segment::Star) {
+        return vec![pattern.iter().map(segment_key).collect()];
+    }
+    gather(pattern, data)
+}
+
+fn segment_key(s: &Segment) -> Key {
+    match s {
+        Segment::Key(k) => Key::from_str(k),
+        Segment::Star => Key::Str("*".into()),
+    }
+}
+
+/// The attributes a wildcard pattern expands to, in Laravel's order
+/// (`ValidationData::initializeAndGatherData` then the pattern match).
+fn gather(pattern: &[Segment], data: &Array) -> Vec<Vec<Key>> {
+    let star = pattern
+        .iter()
+        .position(|s| *s == Segment::Star)
+        .unwrap_or(pattern.len());
+    let explicit: Vec<Key> = pattern[..star].iter().map(segment_key).collect();
+    // extractDataFromPath: nothing at all when the explicit part is missing.
+    let root: Value;
+    let start: &Value = if explicit.is_empty() {
+        root = Value::Array(data.clone());
+        &root
+    } else {
+        match lookup(data, &explicit) {
+            Some(v) => v,
+            None => return Vec::new(),
+        }
+    };
+    let mut leaves = Vec::new();
+    let mut path = explicit.clone();
+    if pattern.last() == Some(&Segment::Star) {
+        dot_leaves(start, &mut path, &mut leaves);
+    } else {
+        set_leaves(start, &pattern[star..], &mut path, &mut leaves);
+    }
+    // extractValuesForWildcards: prefixes of longer leaves that match with non-empty keys.
+    let mut extracted: Vec<Vec<Key>> = Vec::new();
+    for leaf in &leaves {
+        if leaf.len() > pattern.len() {
+            let prefix = &leaf[..pattern.len()];
+            if matches_pattern(prefix, pattern, false) && !extracted.iter().any(|e| e == prefix) {
+                extracted.push(prefix.to_vec());
+            }
+        }
+    }
+    for prefix in extracted {
+        if !leaves.contains(&prefix) {
+            leaves.push(prefix);
+        }
+    }
+    leaves.retain(|leaf| matches_pattern(leaf, pattern, true));
+    leaves
+}
+
+/// `Arr::dot`: every path to a non-array or an empty array, in order.
+fn dot_leaves(value: &Value, path: &mut Vec<Key>, out: &mut Vec<Vec<Key>>) {
+    match value {
+        Value::Array(array) if !array.is_empty() => {
+            for (key, child) in array.iter() {
+                path.push(key.clone());
+                dot_leaves(child, path, out);
+                path.pop();
+            }
+        }
+        _ => out.push(path.clone()),
+    }
+}
+
+/// The leaves `Arr::dot` finds after `data_set($data, $pattern, null, true)`, as far as
+/// they can match the pattern: every place the pattern reaches gets a leaf (created where it
+/// was missing, a non-array in the way replaced by an array).
+fn set_leaves(value: &Value, rest: &[Segment], path: &mut Vec<Key>, out: &mut Vec<Vec<Key>>) {
+    let Some((segment, more)) = rest.split_first() else {
+        out.push(path.clone());
+        return;
+    };
+    match (segment, value) {
+        (Segment::Star, Value::Array(array)) => {
+            if array.is_empty() {
+                out.push(path.clone());
+            }
+            for (key, child) in array.iter() {
+                path.push(key.clone());
+                set_leaves(child, more, path, out);
+                path.pop();
+            }
+        }
+        // A non-array under `*` becomes `[]`, which `Arr::dot` keeps as a leaf.
+        (Segment::Star, _) => out.push(path.clone()),
+        (Segment::Key(name), Value::Array(array)) => {
+            let key = Key::from_str(name);
+            path.push(key.clone());
+            match array.get(&key) {
+                Some(child) if !more.is_empty() => set_leaves(child, more, path, out),
+                _ => set_leaves(&Value::Array(Array::new()), more, path, out),
+            }
+            path.pop();
+        }
+        // An uploaded file is an object: `data_set` sets a property, `Arr::dot` stops there.
+        (Segment::Key(_), Value::File(_)) => out.push(path.clone()),
+        (Segment::Key(name), _) => {
+            path.push(Key::from_str(name));
+            set_leaves(&Value::Array(Array::new()), more, path, out);
+            path.pop();
+        }
+    }
+}
+
+/// Whether a key path matches a pattern: literal segments equal, `*` any key (`[^.]*`), or
+/// with `empty_stars == false` any non-empty key (`[^.]+`). A key holding `.` or `*` is
+/// escaped by Laravel, so it never equals a literal.
+fn matches_pattern(keys: &[Key], pattern: &[Segment], empty_stars: bool) -> bool {
+    keys.len() == pattern.len()
+        && keys
+            .iter()
+            .zip(pattern)
+            .all(|(key, segment)| match segment {
+                Segment::Star => empty_stars || *key != Key::Str("".into()),
+                Segment::Key(name) => key.matches(name),
+            })
+}
+
+/// The value at a key path.
+fn lookup<'a>(data: &'a Array, keys: &[Key]) -> Option<&'a Value> {
+    let (first, rest) = keys.split_first()?;
+    let mut value = data.get(first)?;
+    for key in rest {
+        value = value.as_array()?.get(key)?;
+    }
+    Some(value)
+}
+
+/// `Arr::get($data, $attribute)` with the attribute as text: split on dots, each part a
+/// key (a key holding a dot is escaped in Laravel's data, so it is never found this way).
+fn lookup_text<'a>(data: &'a Array, text: &str) -> Option<&'a Value> {
+    let mut parts = text.split('.');
+    let mut value = data.get(&Key::from_str(parts.next()?))?;
+    for part in parts {
+        value = value.as_array()?.get(&Key::from_str(part))?;
+    }
+    Some(value)
+}
+
+/// The attribute as Laravel prints it: its keys joined with dots.
+fn text(keys: &[Key]) -> String {
+    let mut out = String::new();
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        match key {
+            Key::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
+            Key::Str(s) => out.push_str(s),
+        }
+    }
+    out
+}
+
+// ---- the rules ------------------------------------------------------------------------------
+
+/// Laravel's `validateRequired`.
+fn required(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Str(s)) => !is_blank_string(s),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(_) => true,
+    }
+}
+
+fn boolean(value: &Value) -> bool {
+    matches!(value, Value::Bool(_) | Value::Int(0 | 1))
+        || matches!(value, Value::Str(s) if s == "0" || s == "1")
+}
+
+/// A type of a `type` list that no single Laravel rule expresses (`["integer", "string"]`):
+/// PHP's own types, as `is_int`, `is_string`, ... see them (so `true` is not an integer here,
+/// though Laravel's `integer` rule would take it).
+fn is_type(value: &Value, t: Type) -> bool {
+    match t {
+        Type::String => matches!(value, Value::Str(_)),
+        Type::Integer => matches!(value, Value::Int(_)),
+        Type::Number => matches!(value, Value::Int(_) | Value::Float(_)),
+        Type::Boolean => matches!(value, Value::Bool(_)),
+        Type::Array => matches!(value, Value::Array(_)),
+        Type::Null => value.is_null(),
+    }
+}
+
+/// PHP's loose `==` between two strings: numerically when both are numeric.
+fn loose_eq(a: &str, b: &str) -> bool {
+    match (Value::str(a).as_number(), Value::str(b).as_number()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// PHP's `(int)` of a numeric string, as `:index` uses it.
+fn php_int(text: &str) -> i128 {
+    let n = Value::str(text).as_number().unwrap_or(0.0);
+    if n.is_nan() {
+        0
+    } else {
+        n.clamp(i64::MIN as f64, i64::MAX as f64) as i128
+    }
+}
+
+fn ordinal(n: usize) -> &'static str {
+    [
+        "other", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+        "ninth", "tenth",
+    ]
+    .get(n)
+    .copied()
+    .unwrap_or("other")
+}
+
+impl<'a, 'p> Run<'a, 'p> {
+    fn has_rule(attribute: &Attribute<'_>, pred: impl Fn(&Rule) -> bool) -> bool {
+        attribute.rules.iter().any(|r| pred(r))
+    }
+
+    fn has_numeric(attribute: &Attribute<'_>) -> bool {
+        Self::has_rule(attribute, |r| matches!(r, Rule::Integer | Rule::Numeric))
+    }
+
+    fn validate_attribute(&mut self, attribute: &Attribute<'p>, rule: &Rule) {
+        if matches!(rule, Rule::Nullable) {
+            return;
+        }
+        let value = lookup(self.data, &attribute.keys);
+        if !self.validatable(attribute, rule, value) {
+            return;
+        }
+        if !self.passes(attribute, rule, value) {
+            self.add_failure(attribute, rule, value);
+        }
+    }
+
+    /// Laravel's `isValidatable`.
+    fn validatable(&self, attribute: &Attribute<'_>, rule: &Rule, value: Option<&Value>) -> bool {
+        let present_or_implicit = match value {
+            Some(Value::Str(s)) if is_blank_string(s) => rule.is_implicit(),
+            // `Arr::has`: false for empty data.
+            Some(_) => true,
+            None => rule.is_implicit(),
+        };
+        let not_null_if_nullable = rule.is_implicit()
+            || !Self::has_rule(attribute, |r| matches!(r, Rule::Nullable))
+            || !matches!(value, Some(Value::Null));
+        let clean_for_presence =
+            !matches!(rule, Rule::Unique | Rule::Exists) || !self.bag.has(&text(&attribute.keys));
+        present_or_implicit && not_null_if_nullable && clean_for_presence
+    }
+
+    fn passes(&self, attribute: &Attribute<'_>, rule: &Rule, value: Option<&Value>) -> bool {
+        let null = Value::Null;
+        let v = value.unwrap_or(&null);
+        match rule {
+            Rule::Required => required(value),
+            Rule::RequiredWithout(others) => {
+                let missing = others.iter().any(|other| {
+                    !required(
+                        self.other(attribute, other)
+                            .as_ref()
+                            .and_then(|k| lookup(self.data, k)),
+                    )
+                });
+                !missing || required(value)
+            }
+            Rule::Nullable | Rule::OnlyKeys(_) => true,
+            Rule::String => matches!(v, Value::Str(_)),
+            Rule::Array => matches!(v, Value::Array(_)),
+            Rule::Integer => v.filter_int().is_some(),
+            Rule::Numeric => v.is_numeric(),
+            Rule::Boolean => boolean(v),
+            Rule::AnyType(types) => types.iter().any(|t| is_type(v, *t)),
+            Rule::Max(n) => self.size(attribute, v) <= param(n),
+            Rule::Min(n) => self.size(attribute, v) >= param(n),
+            Rule::Gt(n) => v.is_numeric() && self.size(attribute, v) > param(n),
+            Rule::Lt(n) => v.is_numeric() && self.size(attribute, v) < param(n),
+            Rule::MultipleOf(n) => match (v.as_number(), Value::str(n.as_str()).as_number()) {
+                (Some(x), Some(m)) if m != 0.0 => (x / m).fract().abs() < 1e-9,
+                _ => false,
+            },
+            Rule::In(allowed) => match v {
+                Value::Array(items) if Self::has_rule(attribute, |r| matches!(r, Rule::Array)) => {
+                    items.values().all(|item| {
+                        item.to_php_string()
+                            .is_some_and(|s| allowed.iter().any(|a| loose_eq(&s, a)))
+                    })
+                }
+                Value::Array(_) => false,
+                other => other
+                    .to_php_string()
+                    .is_some_and(|s| allowed.iter().any(|a| loose_eq(&s, a))),
+            },
+            Rule::Email => v.as_str().is_some_and(is_email),
+            Rule::Regex(re) => match v {
+                Value::Str(s) => re.is_match(s),
+                other if other.is_numeric() => {
+                    other.to_php_string().is_some_and(|s| re.is_match(&s))
+                }
+                _ => false,
+            },
+            Rule::Schema(validator) => validator.is_valid(&crate::php::to_json(v)),
+            Rule::Prohibited => false,
+            Rule::Unique => !v.to_php_string().is_some_and(|s| (self.logins)(&s)),
+            Rule::Exists => v.to_php_string().is_some_and(|s| (self.logins)(&s)),
+        }
+    }
+
+    /// `required_without`'s other attribute, its `*` taken from this attribute's keys
+    /// (`getExplicitKeys`, which needs non-empty keys; else the `*` stays and finds nothing).
+    fn other(&self, attribute: &Attribute<'_>, other: &[Segment]) -> Option<Vec<Key>> {
+        let pattern = attribute
+            .primary
+            .map(|i| self.plan.entries()[i].0.as_slice())
+            .unwrap_or_default();
+        let mut stars = pattern
+            .iter()
+            .zip(&attribute.keys)
+            .filter(|(s, _)| **s == Segment::Star)
+            .map(|(_, k)| k);
+        let mut keys = Vec::with_capacity(other.len());
+        for segment in other {
+            match segment {
+                Segment::Key(k) => keys.push(Key::from_str(k)),
+                Segment::Star => match stars.next() {
+                    Some(k) if *k != Key::Str("".into()) => keys.push(k.clone()),
+                    _ => return None,
+                },
+            }
+        }
+        Some(keys)
+    }
+
+    /// Laravel's `getSize`.
+    fn size(&self, attribute: &Attribute<'_>, value: &Value) -> f64 {
+        match value {
+            v if v.is_numeric() && Self::has_numeric(attribute) => v.as_number().unwrap_or(0.0),
+            Value::Array(a) => a.len() as f64,
+            Value::File(f) => f.size as f64 / 1024.0,
+            other => other.to_php_string().map_or(0, |s| s.chars().count()) as f64,
+        }
+    }
+
+    /// Laravel's `shouldStopValidating`: after an implicit rule failed on an attribute that
+    /// has one.
+    fn should_stop(&self, attribute: &Attribute<'_>) -> bool {
+        if !Self::has_rule(attribute, Rule::is_implicit) {
+            return false;
+        }
+        self.failed
+            .get(&text(&attribute.keys))
+            .is_some_and(|rules| {
+                rules
+                    .iter()
+                    .any(|r| matches!(*r, "Required" | "RequiredWithout"))
+            })
+    }
+
+    fn add_failure(&mut self, attribute: &Attribute<'p>, rule: &Rule, value: Option<&Value>) {
+        let name = text(&attribute.keys);
+        let kind = if Self::has_numeric(attribute) {
+            SizeKind::Numeric
+        } else if Self::has_rule(attribute, |r| matches!(r, Rule::Array)) {
+            SizeKind::Array
+        } else if matches!(value, Some(Value::File(_))) {
+            SizeKind::File
+        } else {
+            SizeKind::String
+        };
+        let template = messages::template(rule, kind, self.locale);
+        let message = self.replacements(template, attribute, &name, rule);
+        self.bag.add(&name, message);
+        self.failed.entry(name).or_default().push(rule.name());
+    }
+
+    /// How Laravel names an attribute: raw when reached through a wildcard (and none of its
+    /// keys needed escaping), else `Str::snake`'d.
+    fn displayable(&self, attribute: &Attribute<'_>, name: &str) -> String {
+        let escaped = attribute
+            .keys
+            .iter()
+            .any(|k| matches!(k, Key::Str(s) if s.contains(['.', '*'])));
+        if attribute.primary.is_some() && !escaped {
+            name.to_owned()
+        } else {
+            display_attribute(name)
+        }
+    }
+
+    /// Laravel's `getDisplayableValue` for `:input` and `in`'s `:values`.
+    fn displayable_value(value: Option<&Value>) -> String {
+        match value {
+            None | Some(Value::Null) => "empty".into(),
+            Some(Value::Bool(b)) => if *b { "true" } else { "false" }.into(),
+            Some(v) => v
+                .to_php_string()
+                .map(|s| s.into_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Laravel 10's `makeReplacements`.
+    fn replacements(
+        &self,
+        template: &str,
+        attribute: &Attribute<'_>,
+        name: &str,
+        rule: &Rule,
+    ) -> String {
+        let shown = self.displayable(attribute, name);
+        let mut message = template
+            .replace(":attribute", &shown)
+            .replace(":ATTRIBUTE", &shown.to_uppercase())
+            .replace(":Attribute", &ucfirst(&shown));
+        let actual = lookup_text(self.data, name);
+        if actual.is_none_or(Value::is_scalar_or_null) && message.contains(":input") {
+            message = message.replace(":input", &Self::displayable_value(actual));
+        }
+        for (placeholder, offset) in [("index", 0), ("position", 1)] {
+            let mut numeric = 1;
+            for segment in name.split('.') {
+                if !Value::str(segment).is_numeric() {
+                    continue;
+                }
+                let n = php_int(segment) + offset;
+                let shown = if n > i64::MAX as i128 {
+                    float_to_string(n as f64).into_string()
+                } else {
+                    n.to_string()
+                };
+                if numeric == 1 {
+                    message = replace_ascii_case_insensitive(
+                        &message,
+                        &format!(":{placeholder}"),
+                        &shown,
+                    );
+                }
+                let word = format!(":{}-{placeholder}", ordinal(numeric));
+                message = replace_ascii_case_insensitive(&message, &word, &shown);
+                numeric += 1;
+            }
+        }
+        match rule {
+            Rule::Max(n) => message.replace(":max", n),
+            Rule::Min(n) => message.replace(":min", n),
+            Rule::Gt(n) | Rule::Lt(n) | Rule::MultipleOf(n) => message.replace(":value", n),
+            Rule::In(allowed) => {
+                let values: Vec<String> = allowed
+                    .iter()
+                    .map(|a| Self::displayable_value(Some(&Value::str(a.as_str()))))
+                    .collect();
+                message.replace(":values", &values.join(", "))
+            }
+            Rule::RequiredWithout(others) => {
+                let names: Vec<String> = others
+                    .iter()
+                    .map(|other| match self.other(attribute, other) {
+                        Some(keys) => {
+                            let other_name = text(&keys);
+                            match self.attributes.index.get(&keys) {
+                                Some(&i) => self.displayable(&self.attributes.list[i], &other_name),
+                                None => display_attribute(&other_name),
+                            }
+                        }
+                        None => display_attribute(&pattern_text(other)),
+                    })
+                    .collect();
+                message.replace(":values", &names.join(" / "))
+            }
+            _ => message,
+        }
+    }
+}
+
+/// The message of `rule` failing on a plain top-level attribute (no wildcard, no `:input`).
+pub(crate) fn word(field: &str, rule: &Rule, numeric: bool, locale: Locale) -> String {
+    let kind = if numeric {
+        SizeKind::Numeric
+    } else {
+        SizeKind::String
+    };
+    let shown = display_attribute(field);
+    let message = messages::template(rule, kind, locale)
+        .replace(":attribute", &shown)
+        .replace(":ATTRIBUTE", &shown.to_uppercase())
+        .replace(":Attribute", &ucfirst(&shown));
+    match rule {
+        Rule::Max(n) => message.replace(":max", n),
+        Rule::Min(n) => message.replace(":min", n),
+        _ => message,
+    }
+}
+
+fn pattern_text(pattern: &[Segment]) -> String {
+    pattern
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => k.as_str(),
+            Segment::Star => "*",
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn param(text: &str) -> f64 {
+    text.parse().unwrap_or(f64::NAN)
+}
+
+/// `format: email`: one `@`, a non-empty local part without spaces, a domain with a dot
+/// and no empty labels. Laravel's own check (egulias `RFCValidation`) accepts a few more
+/// exotic forms (quoted local parts, comments); see the README's known differences.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !local.contains([' ', '@', '\t'])
+        && !domain.is_empty()
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
