@@ -127,6 +127,15 @@ struct Answered {
 /// Runs one request with its whole body through the mock: session, admin or rules, route,
 /// handler, journal. Synchronous and never blocking (delays are returned, not slept).
 pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
+    // The server refuses an oversized body while reading it; a body handed in whole (the
+    // in-process `Mock`) gets the same answer here.
+    if bytes.len() > state.config.max_body_bytes() {
+        let response = body_error(state, &parts, BodyError::TooLarge { drained: true });
+        return Outcome {
+            answer: Answer::Respond(response),
+            delay_ms: 0,
+        };
+    }
     let session = match session_of(state, &parts) {
         Ok(session) => session,
         Err(e) => {

@@ -35,7 +35,7 @@ pub(crate) enum Value {
 /// An uploaded file, as far as validation can tell anything about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Upload {
-    /// The client's file name.
+    /// The client's file name (never empty).
     pub name: CompactString,
     /// Its size in bytes.
     pub size: u64,

@@ -1,7 +1,6 @@
 //! `multipart/form-data` as PHP reads it (main/rfc1867.c): each part's `name` goes through
 //! the same field-name rules as a form, its text into `$_POST`; a part with a `filename` is
-//! an upload (`$_FILES`), or no file at all when the name is empty, which Symfony's
-//! `FileBag` turns into `null`.
+//! an upload (`$_FILES`), or nothing at all when the file name is empty (no file chosen).
 
 use compact_str::CompactString;
 
@@ -74,20 +73,19 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Multipart {
                     register(&mut out.fields, name.as_bytes(), Value::Str(lossy(content)));
                 }
             }
+            // A file input left empty (no file chosen): PHP reports UPLOAD_ERR_NO_FILE and
+            // Laravel's `allFiles()` has nothing under that name.
+            Some(filename) if filename.is_empty() => {}
             Some(filename) => {
                 uploads += 1;
                 if uploads > MAX_FILE_UPLOADS {
                     continue;
                 }
-                let value = if filename.is_empty() {
-                    Value::Null
-                } else {
-                    Value::File(Upload {
-                        name: filename,
-                        size: content.len() as u64,
-                    })
-                };
-                register(&mut out.files, name.as_bytes(), value);
+                let file = Value::File(Upload {
+                    name: filename,
+                    size: content.len() as u64,
+                });
+                register(&mut out.files, name.as_bytes(), file);
             }
         }
     }
@@ -201,7 +199,7 @@ mod tests {
         );
         assert_eq!(
             to_json(&Value::Array(parsed.files)).to_string(),
-            r#"{"status":"<file f.txt, 12 bytes>","avatar":null}"#
+            r#"{"status":"<file f.txt, 12 bytes>"}"#
         );
     }
 

@@ -90,7 +90,11 @@ fn explode<'p>(plan: &'p Plan, data: &Array) -> Attributes<'p> {
             continue;
         }
         if pattern.contains(&Segment::Star) {
-            for keys in gather(pattern, data) {
+            let found = gather(pattern, data);
+            if !found.is_empty() {
+                explicit.implicit.push(pattern_text(pattern));
+            }
+            for keys in found {
                 expanded.merge(keys, rules, Some(index));
             }
         } else {
@@ -112,6 +116,9 @@ static PROHIBITED: Rule = Rule::Prohibited;
 struct Attributes<'p> {
     list: Vec<Attribute<'p>>,
     index: HashMap<Vec<Key>, usize, foldhash::fast::RandomState>,
+    /// The wildcard patterns that matched something (the keys of Laravel's
+    /// `implicitAttributes`), as text.
+    implicit: Vec<String>,
 }
 
 impl<'p> Attributes<'p> {
@@ -524,14 +531,18 @@ impl<'a, 'p> Run<'a, 'p> {
         self.failed.entry(name).or_default().push(rule.name());
     }
 
-    /// How Laravel names an attribute: raw when reached through a wildcard (and none of its
-    /// keys needed escaping), else `Str::snake`'d.
+    /// How Laravel names an attribute (`getDisplayableAttribute`): raw when its text is an
+    /// implicit attribute (reached through a wildcard, with no key Laravel had to escape) or
+    /// is itself a wildcard pattern that matched (a key `*` cleans back to one), else
+    /// `Str::snake`'d.
     fn displayable(&self, attribute: &Attribute<'_>, name: &str) -> String {
         let escaped = attribute
             .keys
             .iter()
             .any(|k| matches!(k, Key::Str(s) if s.contains(['.', '*'])));
-        if attribute.primary.is_some() && !escaped {
+        if (attribute.primary.is_some() && !escaped)
+            || self.attributes.implicit.iter().any(|p| p == name)
+        {
             name.to_owned()
         } else {
             display_attribute(name)
@@ -603,17 +614,21 @@ impl<'a, 'p> Run<'a, 'p> {
                 message.replace(":values", &values.join(", "))
             }
             Rule::RequiredWithout(others) => {
+                // `getAttributeList`: each other attribute as `getDisplayableAttribute` names
+                // its text, which Laravel builds with its internal key escapes; the mock has
+                // none, so a key holding `.` or `*` shows as sent (README, known differences).
                 let names: Vec<String> = others
                     .iter()
-                    .map(|other| match self.other(attribute, other) {
-                        Some(keys) => {
-                            let other_name = text(&keys);
-                            match self.attributes.index.get(&keys) {
-                                Some(&i) => self.displayable(&self.attributes.list[i], &other_name),
-                                None => display_attribute(&other_name),
-                            }
+                    .map(|other| {
+                        let (found, text) = match self.other(attribute, other) {
+                            Some(keys) => (self.attributes.index.contains_key(&keys), text(&keys)),
+                            None => (false, pattern_text(other)),
+                        };
+                        if found || self.attributes.implicit.contains(&text) {
+                            text
+                        } else {
+                            display_attribute(&text)
                         }
-                        None => display_attribute(&pattern_text(other)),
                     })
                     .collect();
                 message.replace(":values", &names.join(" / "))

@@ -306,7 +306,6 @@ impl Answer {
         );
     }
 
-
     /// The `errors` keys in the order the server sent them.
     pub fn error_fields(&self) -> Vec<String> {
         self.json()["errors"]

@@ -6,6 +6,7 @@ mod binary;
 mod concurrency;
 mod create;
 mod faults;
+mod golden;
 mod helpers;
 mod http_errors;
 mod in_process;
