@@ -5,28 +5,24 @@
 //! matcher's operator objects, and seed users, which go through the create validation.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
-use hyper::header::{HeaderName, HeaderValue};
-use hyper::{Method, StatusCode};
-use regex::Regex;
+use hyper::Method;
 use serde::Deserialize;
-use serde::de::{Deserializer, Error as _};
 use serde_json::{Map, Value};
 
-use super::matching::{BodyMatch, Matcher, Operator, TextMatch};
-use super::{
-    Action, Delay, Fault, OnDuplicateLogin, Respond, Scenario, ScenarioError, ScenarioRule,
-    ScenarioSettings,
+use super::fields::{
+    fault, instant, kind, locale, method, on_duplicate_login, present, probability, ranged, read,
 };
+use super::matching::Matcher;
+use super::{OnDuplicateLogin, Scenario, ScenarioError, ScenarioSettings};
 use crate::clock::Timestamp;
 use crate::store::UserDraft;
-use crate::validation::{ErrorBag, Locale, SchemaId, Schemas, normalise};
+use crate::validation::{Locale, SchemaId, Schemas, normalise};
 
 /// Default `hold_ms` of the `timeout` fault.
-const DEFAULT_HOLD_MS: u64 = 30_000;
+pub(super) const DEFAULT_HOLD_MS: u64 = 30_000;
 /// Largest `delay_ms` or `hold_ms` accepted: ten minutes.
-const MAX_WAIT_MS: u64 = 600_000;
+pub(super) const MAX_WAIT_MS: u64 = 600_000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "an object")]
@@ -66,35 +62,35 @@ struct FileLicenses {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "an object")]
-struct FileRule {
-    name: Option<String>,
+pub(super) struct FileRule {
+    pub(super) name: Option<String>,
     #[serde(rename = "match")]
-    matcher: Option<FileMatch>,
+    pub(super) matcher: Option<FileMatch>,
     #[serde(default, deserialize_with = "ranged::<_, 1, { u64::MAX }>")]
-    times: Option<u64>,
+    pub(super) times: Option<u64>,
     /// Required: read in document order, so a rule without it is the first error reported.
-    respond: FileRespond,
+    pub(super) respond: FileRespond,
 }
 
 /// A rule's `match`: the request parts, and the counters only rules have.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "an object")]
-struct FileMatch {
+pub(super) struct FileMatch {
     #[serde(default, deserialize_with = "method")]
-    method: Option<Method>,
+    pub(super) method: Option<Method>,
     #[serde(default, deserialize_with = "present")]
-    path: Option<Value>,
-    headers: Option<Map<String, Value>>,
+    pub(super) path: Option<Value>,
+    pub(super) headers: Option<Map<String, Value>>,
     #[serde(default, deserialize_with = "present")]
-    body: Option<Value>,
+    pub(super) body: Option<Value>,
     #[serde(default, deserialize_with = "ranged::<_, 1, { u64::MAX }>")]
-    nth: Option<u64>,
+    pub(super) nth: Option<u64>,
     #[serde(default, deserialize_with = "ranged::<_, 1, { u64::MAX }>")]
-    every: Option<u64>,
+    pub(super) every: Option<u64>,
     #[serde(default, deserialize_with = "probability")]
-    probability: Option<f64>,
+    pub(super) probability: Option<f64>,
     #[serde(default, deserialize_with = "ranged::<_, 0, { u64::MAX }>")]
-    seed: Option<u64>,
+    pub(super) seed: Option<u64>,
 }
 
 /// The `match` of `POST /__admin/requests/count`: the request parts only, no counters.
@@ -112,33 +108,33 @@ struct CountMatch {
 }
 
 /// The request parts of a `match`, common to rules and journal counts.
-struct MatchParts {
-    method: Option<Method>,
-    path: Option<Value>,
-    headers: Option<Map<String, Value>>,
-    body: Option<Value>,
+pub(super) struct MatchParts {
+    pub(super) method: Option<Method>,
+    pub(super) path: Option<Value>,
+    pub(super) headers: Option<Map<String, Value>>,
+    pub(super) body: Option<Value>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "an object")]
-struct FileRespond {
+pub(super) struct FileRespond {
     #[serde(default, deserialize_with = "present")]
-    errors: Option<Value>,
+    pub(super) errors: Option<Value>,
     #[serde(default, deserialize_with = "ranged::<_, 100, 599>")]
-    status: Option<u64>,
+    pub(super) status: Option<u64>,
     #[serde(default, deserialize_with = "present")]
-    body: Option<Value>,
-    headers: Option<Map<String, Value>>,
+    pub(super) body: Option<Value>,
+    pub(super) headers: Option<Map<String, Value>>,
     #[serde(default, deserialize_with = "fault")]
-    fault: Option<FaultName>,
+    pub(super) fault: Option<FaultName>,
     #[serde(default, deserialize_with = "ranged::<_, 0, MAX_WAIT_MS>")]
-    hold_ms: Option<u64>,
+    pub(super) hold_ms: Option<u64>,
     #[serde(default, deserialize_with = "present")]
-    delay_ms: Option<Value>,
+    pub(super) delay_ms: Option<Value>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum FaultName {
+pub(super) enum FaultName {
     ConnectionReset,
     EmptyResponse,
     MalformedJson,
@@ -220,179 +216,6 @@ pub(crate) fn count_matcher(
     parts.into_matcher(source, path)
 }
 
-/// Deserialises `doc` as `T`, turning serde's message into the file's wording and its path
-/// into a JSON path under `prefix`.
-fn read<T: serde::de::DeserializeOwned>(
-    source: &str,
-    prefix: &str,
-    doc: &Value,
-) -> Result<T, ScenarioError> {
-    serde_path_to_error::deserialize(doc).map_err(|e| {
-        let inner = e.path().to_string();
-        let inner = if inner == "." { String::new() } else { inner };
-        let (path, message) = wording(&join(prefix, &inner), &e.into_inner().to_string());
-        ScenarioError::new(source, path, message)
-    })
-}
-
-/// serde's wording turned into this project's: `unknown key "tims", expected one of name,
-/// match`; `expected an object, found a string`; a missing field names its path.
-fn wording(path: &str, message: &str) -> (String, String) {
-    let ticks = |s: &str| s.replace('`', "");
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let expected = expected
-            .trim_start_matches(", expected ")
-            .trim_start_matches("one of ")
-            .replace(" or ", ", ");
-        // serde puts the unknown key in the path already.
-        let path = if path.ends_with(key) {
-            path.to_owned()
-        } else {
-            join(path, key)
-        };
-        return (
-            path,
-            format!("unknown key {key:?}, expected one of {}", ticks(&expected)),
-        );
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let key = rest.trim_end_matches('`');
-        let why = match key {
-            "respond" => "required: what the rule answers",
-            _ => "required",
-        };
-        return (join(path, key), why.into());
-    }
-    if let Some((found, expected)) = message
-        .strip_prefix("invalid type: ")
-        .and_then(|rest| rest.split_once(", expected "))
-    {
-        let found = match found.split(' ').next().unwrap_or(found) {
-            "string" => "a string",
-            "integer" | "floating" => "a number",
-            "boolean" => "a boolean",
-            "sequence" => "an array",
-            "map" => "an object",
-            _ => "null",
-        };
-        let expected = match expected {
-            "a sequence" => "an array",
-            "a map" => "an object",
-            other => other,
-        };
-        return (
-            path.to_owned(),
-            format!("expected {expected}, found {found}"),
-        );
-    }
-    (path.to_owned(), message.to_owned())
-}
-
-fn join(path: &str, key: &str) -> String {
-    match (path.is_empty(), key.is_empty()) {
-        (true, _) => key.to_owned(),
-        (false, true) => path.to_owned(),
-        (false, false) if key.starts_with('[') => format!("{path}{key}"),
-        (false, false) => format!("{path}.{key}"),
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-// ---- leaf readers: each checks its value and words its own error ------------------------
-
-/// Keeps an explicit `null` as `Some(Value::Null)`, so "given as null" differs from "absent".
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
-}
-
-fn ranged<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(
-    d: D,
-) -> Result<Option<u64>, D::Error> {
-    let value = Value::deserialize(d)?;
-    match value.as_u64() {
-        Some(n) if (MIN..=MAX).contains(&n) => Ok(Some(n)),
-        _ => Err(D::Error::custom(format!(
-            "expected an integer from {MIN} to {MAX}, found {value}"
-        ))),
-    }
-}
-
-fn probability<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    let value = Value::deserialize(d)?;
-    match value.as_f64() {
-        Some(x) if (0.0..=1.0).contains(&x) => Ok(Some(x)),
-        _ => Err(D::Error::custom(format!(
-            "expected a number from 0 to 1, found {value}"
-        ))),
-    }
-}
-
-/// A string from a fixed set, with the set in the error.
-fn one_of<'de, D: Deserializer<'de>>(d: D, what: &str, names: &[&str]) -> Result<String, D::Error> {
-    let value = Value::deserialize(d)?;
-    match value {
-        Value::String(s) if names.contains(&s.as_str()) => Ok(s),
-        Value::String(s) => Err(D::Error::custom(format!(
-            "unknown {what} {s:?}, expected one of {}",
-            names.join(", ")
-        ))),
-        other => Err(D::Error::custom(format!(
-            "expected a string, found {}",
-            kind(&other)
-        ))),
-    }
-}
-
-fn locale<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Locale>, D::Error> {
-    match one_of(d, "locale", &["en", "ru"])?.as_str() {
-        "ru" => Ok(Some(Locale::Ru)),
-        _ => Ok(Some(Locale::En)),
-    }
-}
-
-fn on_duplicate_login<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<OnDuplicateLogin>, D::Error> {
-    match one_of(d, "value", &["reject", "upsert"])?.as_str() {
-        "upsert" => Ok(Some(OnDuplicateLogin::Upsert)),
-        _ => Ok(Some(OnDuplicateLogin::Reject)),
-    }
-}
-
-fn fault<'de, D: Deserializer<'de>>(d: D) -> Result<Option<FaultName>, D::Error> {
-    Ok(Some(match one_of(d, "fault", &Fault::NAMES)?.as_str() {
-        "connection_reset" => FaultName::ConnectionReset,
-        "empty_response" => FaultName::EmptyResponse,
-        "malformed_json" => FaultName::MalformedJson,
-        _ => FaultName::Timeout,
-    }))
-}
-
-fn instant<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-    let text = String::deserialize(d)?;
-    Timestamp::parse_rfc3339(&text)
-        .map(Some)
-        .map_err(|e| D::Error::custom(e.to_string()))
-}
-
-fn method<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Method>, D::Error> {
-    let text = String::deserialize(d)?;
-    Method::from_bytes(text.to_ascii_uppercase().as_bytes())
-        .map(Some)
-        .map_err(|_| D::Error::custom(format!("{text:?} is not an HTTP method")))
-}
-
 // ---- conversion into the model, with the cross-field rules --------------------------------
 
 impl FileSettings {
@@ -461,337 +284,9 @@ fn seed_users(
     Ok(drafts)
 }
 
-impl FileRule {
-    fn into_rule(self, source: &str, index: usize) -> Result<ScenarioRule, ScenarioError> {
-        let path = format!("rules[{index}]");
-        let matcher = match self.matcher {
-            Some(m) => m.into_matcher(source, &join(&path, "match"))?,
-            None => Matcher::default(),
-        };
-        let respond = self.respond;
-        Ok(ScenarioRule {
-            label: self.name.unwrap_or_else(|| index.to_string()).into(),
-            matcher,
-            times: self.times,
-            respond: respond.into_respond(source, &join(&path, "respond"))?,
-        })
-    }
-}
-
-impl FileMatch {
-    fn into_matcher(self, source: &str, path: &str) -> Result<Matcher, ScenarioError> {
-        let err = |at: &str, message: &str| ScenarioError::new(source, at, message);
-        if self.nth.is_some() && self.every.is_some() {
-            return Err(err(path, "nth and every cannot be combined: use one"));
-        }
-        if self.seed.is_some() && self.probability.is_none() {
-            return Err(err(
-                &join(path, "seed"),
-                "seed only applies with probability",
-            ));
-        }
-        let parts = MatchParts {
-            method: self.method,
-            path: self.path,
-            headers: self.headers,
-            body: self.body,
-        };
-        let mut matcher = parts.into_matcher(source, path)?;
-        matcher.nth = self.nth;
-        matcher.every = self.every;
-        matcher.probability = self.probability;
-        matcher.seed = self.seed.unwrap_or(0);
-        Ok(matcher)
-    }
-}
-
-impl MatchParts {
-    fn into_matcher(self, source: &str, path: &str) -> Result<Matcher, ScenarioError> {
-        let mut headers = Vec::new();
-        for (name, value) in self.headers.unwrap_or_default() {
-            let at = join(&join(path, "headers"), &name);
-            headers.push((name.to_ascii_lowercase(), text_match(source, &at, &value)?));
-        }
-        Ok(Matcher {
-            method: self.method,
-            path: self
-                .path
-                .map(|p| text_match(source, &join(path, "path"), &p))
-                .transpose()?,
-            headers,
-            body: self
-                .body
-                .map(|b| body_match(source, &join(path, "body"), &b))
-                .transpose()?,
-            ..Matcher::default()
-        })
-    }
-}
-
-const OPERATORS: &str = "regex, exists, contains";
-
-/// An operator object: exactly one of `regex`, `exists`, `contains`.
-fn operator(
-    source: &str,
-    path: &str,
-    m: &Map<String, Value>,
-) -> Result<Option<Operator>, ScenarioError> {
-    let mut entries = m.iter();
-    let (Some((key, value)), None) = (entries.next(), entries.next()) else {
-        return Ok(None);
-    };
-    let at = join(path, key);
-    Ok(Some(match (key.as_str(), value) {
-        ("regex", Value::String(text)) => Operator::Regex(Regex::new(text).map_err(|e| {
-            // The regex crate puts the reason on the last line of its multi-line error.
-            let text = e.to_string();
-            let reason = text.lines().last().unwrap_or(&text).trim().to_owned();
-            ScenarioError::new(source, at, format!("invalid regex: {reason}"))
-        })?),
-        ("regex", other) => {
-            return Err(ScenarioError::new(
-                source,
-                at,
-                format!("expected a string, found {}", kind(other)),
-            ));
-        }
-        ("exists", Value::Bool(b)) => Operator::Exists(*b),
-        ("exists", other) => {
-            return Err(ScenarioError::new(
-                source,
-                at,
-                format!("expected true or false, found {}", kind(other)),
-            ));
-        }
-        ("contains", v) => Operator::Contains(v.clone()),
-        _ => return Ok(None),
-    }))
-}
-
-fn text_match(source: &str, path: &str, v: &Value) -> Result<TextMatch, ScenarioError> {
-    let expected = format!("expected a string or one operator of {OPERATORS}");
-    match v {
-        Value::String(s) => Ok(TextMatch::Equals(s.clone())),
-        Value::Object(m) => operator(source, path, m)?
-            .map(TextMatch::Op)
-            .ok_or_else(|| ScenarioError::new(source, path, expected)),
-        other => Err(ScenarioError::new(
-            source,
-            path,
-            format!("{expected}, found {}", kind(other)),
-        )),
-    }
-}
-
-fn body_match(source: &str, path: &str, v: &Value) -> Result<BodyMatch, ScenarioError> {
-    match v {
-        Value::Object(m) => {
-            if let Some(op) = operator(source, path, m)? {
-                return Ok(BodyMatch::Op(op));
-            }
-            let fields = m
-                .iter()
-                .map(|(k, v)| body_match(source, &join(path, k), v).map(|b| (k.clone(), b)))
-                .collect::<Result<_, _>>()?;
-            Ok(BodyMatch::Object(fields))
-        }
-        other => Ok(BodyMatch::Literal(other.clone())),
-    }
-}
-
-impl FileRespond {
-    fn into_respond(self, source: &str, path: &str) -> Result<Respond, ScenarioError> {
-        let err = |at: String, message: String| ScenarioError::new(source, at, message);
-        let delay = self
-            .delay_ms
-            .as_ref()
-            .map(|v| delay(source, &join(path, "delay_ms"), v))
-            .transpose()?;
-        let kinds: Vec<&str> = [
-            ("errors", self.errors.is_some()),
-            ("status", self.status.is_some()),
-            ("fault", self.fault.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect();
-        if kinds.len() > 1 {
-            return Err(err(
-                path.to_owned(),
-                format!(
-                    "{} cannot be combined: use one of errors, status, fault",
-                    kinds.join(" and ")
-                ),
-            ));
-        }
-        for (key, given, needs) in [
-            ("body", self.body.is_some(), "status"),
-            ("headers", self.headers.is_some(), "status"),
-            ("hold_ms", self.hold_ms.is_some(), "fault"),
-        ] {
-            if given && !kinds.contains(&needs) {
-                return Err(err(join(path, key), format!("only applies with {needs}")));
-            }
-        }
-        let action = if let Some(errors) = &self.errors {
-            Action::Errors(errors_bag(source, &join(path, "errors"), errors)?)
-        } else if let Some(code) = self.status {
-            self.status_action(source, path, code)?
-        } else if let Some(name) = self.fault {
-            if self.hold_ms.is_some() && name != FaultName::Timeout {
-                return Err(err(
-                    join(path, "hold_ms"),
-                    "only applies with fault timeout".into(),
-                ));
-            }
-            Action::Fault(match name {
-                FaultName::ConnectionReset => Fault::ConnectionReset,
-                FaultName::EmptyResponse => Fault::EmptyResponse,
-                FaultName::MalformedJson => Fault::MalformedJson,
-                FaultName::Timeout => Fault::Timeout {
-                    hold: Duration::from_millis(self.hold_ms.unwrap_or(DEFAULT_HOLD_MS)),
-                },
-            })
-        } else if delay.is_some() {
-            Action::Default
-        } else {
-            return Err(err(
-                path.to_owned(),
-                "expected one of errors, status, fault, or delay_ms alone".into(),
-            ));
-        };
-        Ok(Respond { action, delay })
-    }
-
-    fn status_action(&self, source: &str, path: &str, code: u64) -> Result<Action, ScenarioError> {
-        let at = join(path, "status");
-        let status = u16::try_from(code)
-            .ok()
-            .and_then(|c| StatusCode::from_u16(c).ok())
-            .ok_or_else(|| {
-                ScenarioError::new(source, &at, format!("{code} is not an HTTP status"))
-            })?;
-        let mut headers = Vec::new();
-        for (name, value) in self.headers.iter().flatten() {
-            let at = join(&join(path, "headers"), name);
-            let header = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| ScenarioError::new(source, &at, "not a valid header name"))?;
-            let text = match value {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                other => {
-                    return Err(ScenarioError::new(
-                        source,
-                        at,
-                        format!("expected a string or a number, found {}", kind(other)),
-                    ));
-                }
-            };
-            let value = HeaderValue::from_str(&text)
-                .map_err(|_| ScenarioError::new(source, &at, "not a valid header value"))?;
-            headers.push((header, value));
-        }
-        Ok(Action::Status {
-            status,
-            body: self.body.as_ref().map(|b| b.to_string().into()),
-            headers,
-        })
-    }
-}
-
-fn errors_bag(source: &str, path: &str, v: &Value) -> Result<ErrorBag, ScenarioError> {
-    let Value::Object(m) = v else {
-        return Err(ScenarioError::new(
-            source,
-            path,
-            format!("expected an object of field to messages, found {}", kind(v)),
-        ));
-    };
-    if m.is_empty() {
-        return Err(ScenarioError::new(source, path, "needs at least one field"));
-    }
-    let mut bag = ErrorBag::default();
-    for (field, messages) in m {
-        let at = join(path, field);
-        let list: Vec<String> = match messages {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(items) if !items.is_empty() => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| match item {
-                    Value::String(s) => Ok(s.clone()),
-                    other => Err(ScenarioError::new(
-                        source,
-                        format!("{at}[{i}]"),
-                        format!("expected a string, found {}", kind(other)),
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-            _ => {
-                return Err(ScenarioError::new(
-                    source,
-                    at,
-                    "expected a message or a non-empty list of messages",
-                ));
-            }
-        };
-        for message in list {
-            bag.add(field, message);
-        }
-    }
-    Ok(bag)
-}
-
-fn delay(source: &str, path: &str, v: &Value) -> Result<Delay, ScenarioError> {
-    let ms = |v: &Value, at: &str| match v.as_u64() {
-        Some(n) if n <= MAX_WAIT_MS => Ok(n),
-        _ => Err(ScenarioError::new(
-            source,
-            at,
-            format!("expected an integer from 0 to {MAX_WAIT_MS}, found {v}"),
-        )),
-    };
-    match v {
-        Value::Number(_) => Ok(Delay::Fixed(ms(v, path)?)),
-        Value::Object(m) => {
-            if let Some(key) = m.keys().find(|k| *k != "min" && *k != "max") {
-                return Err(ScenarioError::new(
-                    source,
-                    join(path, key),
-                    format!("unknown key {key:?}, expected one of min, max"),
-                ));
-            }
-            let (Some(min), Some(max)) = (m.get("min"), m.get("max")) else {
-                return Err(ScenarioError::new(
-                    source,
-                    path,
-                    "expected both min and max",
-                ));
-            };
-            let min = ms(min, &join(path, "min"))?;
-            let max = ms(max, &join(path, "max"))?;
-            if min > max {
-                return Err(ScenarioError::new(
-                    source,
-                    path,
-                    format!("min ({min}) is greater than max ({max})"),
-                ));
-            }
-            Ok(Delay::Range { min, max })
-        }
-        other => Err(ScenarioError::new(
-            source,
-            path,
-            format!(
-                "expected milliseconds or {{\"min\": a, \"max\": b}}, found {}",
-                kind(other)
-            ),
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::{Action, Delay};
     use super::*;
 
     fn load(doc: &str) -> Result<Scenario, String> {

@@ -5,8 +5,10 @@
 //! engine and its counters. This module owns the loaded model. It does not own the state a
 //! scenario starts (see `session`).
 
+mod fields;
 mod file;
 mod matching;
+mod rules;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -10,9 +10,11 @@
 
 mod bag;
 mod engine;
+mod explode;
 mod messages;
 pub(crate) mod normalise;
 mod plan;
+mod rule;
 
 use std::collections::HashMap;
 use std::fmt;

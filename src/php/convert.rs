@@ -1,0 +1,211 @@
+//! PHP's conversions between its values and text: `(string)` of a float, numeric strings,
+//! and the JSON view of a value (`json_decode`d documents in, `json_encode` out).
+
+use compact_str::CompactString;
+
+use super::{Array, Key, Value};
+
+/// PHP 8's numeric strings: optional leading and trailing whitespace, a sign, digits with an
+/// optional point and exponent.
+pub(super) fn numeric_string(s: &str) -> Option<f64> {
+    let ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C');
+    let t = s.trim_matches(ws);
+    let b = t.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let mut digits = i - int_start;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let frac_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        digits += i - frac_start;
+    }
+    if digits == 0 {
+        return None;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        let mut j = i + 1;
+        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+            j += 1;
+        }
+        let exp_start = j;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j > exp_start {
+            i = j;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    t.parse::<f64>().ok()
+}
+
+/// PHP's `(string)$float` with the default `precision` of 14: `0.1 + 0.2` is `0.3`, `1e20` is
+/// `1.0E+20`, `-0.0` is `-0`.
+pub(crate) fn float_to_string(f: f64) -> CompactString {
+    if f.is_nan() {
+        return "NAN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "INF".into() } else { "-INF".into() };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    // 14 significant digits, then PHP's choice between fixed and exponent notation.
+    let sci = format!("{:.13e}", f);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let sign = if negative { "-" } else { "" };
+    if !(-4..14).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let rest = if rest.is_empty() { "0" } else { rest };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return compact_str::format_compact!("{sign}{first}.{rest}E{esign}{}", exp.abs());
+    }
+    let exp = exp as isize;
+    let n = digits.len() as isize;
+    let text = if exp < 0 {
+        format!("0.{}{}", "0".repeat((-exp - 1) as usize), digits)
+    } else if exp + 1 >= n {
+        format!("{digits}{}", "0".repeat((exp + 1 - n) as usize))
+    } else {
+        let (int, frac) = digits.split_at((exp + 1) as usize);
+        format!("{int}.{frac}")
+    };
+    compact_str::format_compact!("{sign}{text}")
+}
+
+/// A JSON document as PHP holds it after `json_decode($text, true)` (for documents already
+/// parsed by serde, such as a scenario's seed users).
+pub(crate) fn from_json(value: &serde_json::Value) -> Value {
+    match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => Value::str(s.as_str()),
+        serde_json::Value::Array(items) => Value::Array(Array::list(items.iter().map(from_json))),
+        serde_json::Value::Object(map) => {
+            let mut array = Array::new();
+            for (k, v) in map {
+                array.set(Key::from_str(k), from_json(v));
+            }
+            Value::Array(array)
+        }
+    }
+}
+
+/// `json_encode`'s view of a PHP value, for the journal, the admin API and the store.
+pub(crate) fn to_json(value: &Value) -> serde_json::Value {
+    match value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Int(n) => (*n).into(),
+        Value::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+        }
+        Value::Str(s) => s.as_str().into(),
+        Value::File(upload) => format!("<file {}, {} bytes>", upload.name, upload.size).into(),
+        Value::Array(array) if array.is_list() => {
+            serde_json::Value::Array(array.values().map(to_json).collect())
+        }
+        Value::Array(array) => serde_json::Value::Object(
+            array
+                .iter()
+                .map(|(k, v)| (k.as_text().into_string(), to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_as_php_does() {
+        for (f, s) in [
+            (0.1 + 0.2, "0.3"),
+            (1e20, "1.0E+20"),
+            (5.0, "5"),
+            (-0.0, "-0"),
+            (1.5, "1.5"),
+            (18446744073709551616.0, "1.844674407371E+19"),
+            (9007199254740992.0, "9.007199254741E+15"),
+            (1e15, "1.0E+15"),
+            (1e14, "1.0E+14"),
+            (123456789012345.0, "1.2345678901234E+14"),
+            (0.00001, "1.0E-5"),
+            (0.0001, "0.0001"),
+            (f64::INFINITY, "INF"),
+            (-f64::INFINITY, "-INF"),
+            (1e25, "1.0E+25"),
+            (255.0, "255"),
+            (-1.25, "-1.25"),
+        ] {
+            assert_eq!(float_to_string(f), s, "{f}");
+        }
+    }
+
+    #[test]
+    fn filter_var_int_matches_php() {
+        let s = |t: &str| Value::str(t).filter_int();
+        assert_eq!(s("5"), Some(5));
+        assert_eq!(s(" 5"), Some(5));
+        assert_eq!(s("5 "), Some(5));
+        assert_eq!(s("+5"), Some(5));
+        assert_eq!(s("-0"), Some(0));
+        assert_eq!(s("\t5\n"), Some(5));
+        assert_eq!(s("\u{B}5"), Some(5));
+        assert_eq!(s("9223372036854775807"), Some(i64::MAX));
+        for bad in [
+            "05",
+            "00",
+            "5.0",
+            "1e3",
+            "\u{C}5",
+            "9223372036854775808",
+            "",
+            "x",
+        ] {
+            assert_eq!(s(bad), None, "{bad:?}");
+        }
+        assert_eq!(Value::Float(5.0).filter_int(), Some(5));
+        assert_eq!(Value::Float(-0.0).filter_int(), Some(0));
+        assert_eq!(Value::Float(1e20).filter_int(), None);
+        assert_eq!(Value::Float(1.5).filter_int(), None);
+        assert_eq!(Value::Bool(true).filter_int(), Some(1));
+        assert_eq!(Value::Bool(false).filter_int(), None);
+        assert_eq!(Value::Null.filter_int(), None);
+    }
+
+    #[test]
+    fn is_numeric_matches_php_8() {
+        for yes in [
+            "5", " 5", "5 ", "+5", "-0", "05", "5.0", "1e3", ".5", "1.", "\u{C}5",
+        ] {
+            assert!(Value::str(yes).is_numeric(), "{yes:?}");
+        }
+        for no in ["", " ", ".", "1e", "0x1A", "abc", "1 2", "e5"] {
+            assert!(!Value::str(no).is_numeric(), "{no:?}");
+        }
+    }
+}

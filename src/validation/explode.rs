@@ -1,0 +1,274 @@
+//! Laravel's wildcard explosion (`ValidationRuleParser::explodeRules` over
+//! `ValidationData::initializeAndGatherData`): which attributes a rules array names for a
+//! given input, in Laravel's order, with `data_set`'s and `Arr::dot`'s quirks. Attributes are
+//! key paths, so a key holding `.` or `*` is never split.
+
+use std::collections::HashMap;
+
+use super::plan::{Plan, Rule, Segment};
+use crate::php::{Array, Key, Value};
+
+/// One attribute to validate, after the explosion.
+pub(super) struct Attribute<'p> {
+    pub(super) keys: Vec<Key>,
+    pub(super) rules: Vec<&'p Rule>,
+    /// The wildcard pattern it was reached through (Laravel's implicit attributes).
+    pub(super) primary: Option<usize>,
+}
+
+pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Attributes<'p> {
+    let mut explicit = Attributes::default();
+    let mut expanded = Attributes::default();
+    for (index, (pattern, rules)) in plan.entries().iter().enumerate() {
+        if let [Rule::OnlyKeys(known)] = rules.as_slice() {
+            for keys in expand_prefix(pattern, data) {
+                let object = if keys.is_empty() {
+                    data
+                } else {
+                    match lookup(data, &keys) {
+                        Some(Value::Array(object)) => object,
+                        _ => continue,
+                    }
+                };
+                for (key, _) in object.iter() {
+                    if !known.iter().any(|k| key.matches(k)) {
+                        let mut path = keys.clone();
+                        path.push(key.clone());
+                        explicit.merge(path, std::slice::from_ref(&PROHIBITED), None);
+                    }
+                }
+            }
+            continue;
+        }
+        if pattern.contains(&Segment::Star) {
+            let found = gather(pattern, data);
+            if !found.is_empty() {
+                explicit.implicit.push(pattern_text(pattern));
+            }
+            for keys in found {
+                expanded.merge(keys, rules, Some(index));
+            }
+        } else {
+            explicit.merge(pattern.iter().map(segment_key).collect(), rules, None);
+        }
+    }
+    // Laravel appends wildcard expansions after every explicit rule, unless one names the
+    // same attribute, whose rules then continue there.
+    for attribute in expanded.list {
+        explicit.add(attribute);
+    }
+    explicit
+}
+
+static PROHIBITED: Rule = Rule::Prohibited;
+
+/// Attributes in order, found by their keys in constant time.
+#[derive(Default)]
+pub(super) struct Attributes<'p> {
+    pub(super) list: Vec<Attribute<'p>>,
+    pub(super) index: HashMap<Vec<Key>, usize, foldhash::fast::RandomState>,
+    /// The wildcard patterns that matched something (the keys of Laravel's
+    /// `implicitAttributes`), as text.
+    pub(super) implicit: Vec<String>,
+}
+
+impl<'p> Attributes<'p> {
+    fn merge(&mut self, keys: Vec<Key>, rules: &'p [Rule], primary: Option<usize>) {
+        self.add(Attribute {
+            keys,
+            rules: rules.iter().collect(),
+            primary,
+        });
+    }
+
+    /// Appends an attribute, or its rules to the one with the same keys (Laravel's
+    /// `mergeRules`).
+    fn add(&mut self, attribute: Attribute<'p>) {
+        match self.index.get(&attribute.keys) {
+            Some(&i) => self.list[i].rules.extend(attribute.rules),
+            None => {
+                self.index.insert(attribute.keys.clone(), self.list.len());
+                self.list.push(attribute);
+            }
+        }
+    }
+}
+
+/// The concrete arrays an `additionalProperties: false` pattern names.
+fn expand_prefix(pattern: &[Segment], data: &Array) -> Vec<Vec<Key>> {
+    if pattern.is_empty() {
+        return vec![Vec::new()];
+    }
+    if pattern.iter().all(|s| *s != Segment::Star) {
+        return vec![pattern.iter().map(segment_key).collect()];
+    }
+    gather(pattern, data)
+}
+
+fn segment_key(s: &Segment) -> Key {
+    match s {
+        Segment::Key(k) => Key::from_str(k),
+        Segment::Star => Key::Str("*".into()),
+    }
+}
+
+/// The attributes a wildcard pattern expands to, in Laravel's order
+/// (`ValidationData::initializeAndGatherData` then the pattern match).
+fn gather(pattern: &[Segment], data: &Array) -> Vec<Vec<Key>> {
+    let star = pattern
+        .iter()
+        .position(|s| *s == Segment::Star)
+        .unwrap_or(pattern.len());
+    let explicit: Vec<Key> = pattern[..star].iter().map(segment_key).collect();
+    // extractDataFromPath: nothing at all when the explicit part is missing.
+    let root: Value;
+    let start: &Value = if explicit.is_empty() {
+        root = Value::Array(data.clone());
+        &root
+    } else {
+        match lookup(data, &explicit) {
+            Some(v) => v,
+            None => return Vec::new(),
+        }
+    };
+    let mut leaves = Vec::new();
+    let mut path = explicit.clone();
+    if pattern.last() == Some(&Segment::Star) {
+        dot_leaves(start, &mut path, &mut leaves);
+    } else {
+        set_leaves(start, &pattern[star..], &mut path, &mut leaves);
+    }
+    // extractValuesForWildcards: prefixes of longer leaves that match with non-empty keys.
+    let mut extracted: Vec<Vec<Key>> = Vec::new();
+    for leaf in &leaves {
+        if leaf.len() > pattern.len() {
+            let prefix = &leaf[..pattern.len()];
+            if matches_pattern(prefix, pattern, false) && !extracted.iter().any(|e| e == prefix) {
+                extracted.push(prefix.to_vec());
+            }
+        }
+    }
+    for prefix in extracted {
+        if !leaves.contains(&prefix) {
+            leaves.push(prefix);
+        }
+    }
+    leaves.retain(|leaf| matches_pattern(leaf, pattern, true));
+    leaves
+}
+
+/// `Arr::dot`: every path to a non-array or an empty array, in order.
+fn dot_leaves(value: &Value, path: &mut Vec<Key>, out: &mut Vec<Vec<Key>>) {
+    match value {
+        Value::Array(array) if !array.is_empty() => {
+            for (key, child) in array.iter() {
+                path.push(key.clone());
+                dot_leaves(child, path, out);
+                path.pop();
+            }
+        }
+        _ => out.push(path.clone()),
+    }
+}
+
+/// The leaves `Arr::dot` finds after `data_set($data, $pattern, null, true)`, as far as
+/// they can match the pattern: every place the pattern reaches gets a leaf (created where it
+/// was missing, a non-array in the way replaced by an array).
+fn set_leaves(value: &Value, rest: &[Segment], path: &mut Vec<Key>, out: &mut Vec<Vec<Key>>) {
+    let Some((segment, more)) = rest.split_first() else {
+        out.push(path.clone());
+        return;
+    };
+    match (segment, value) {
+        (Segment::Star, Value::Array(array)) => {
+            if array.is_empty() {
+                out.push(path.clone());
+            }
+            for (key, child) in array.iter() {
+                path.push(key.clone());
+                set_leaves(child, more, path, out);
+                path.pop();
+            }
+        }
+        // A non-array under `*` becomes `[]`, which `Arr::dot` keeps as a leaf.
+        (Segment::Star, _) => out.push(path.clone()),
+        (Segment::Key(name), Value::Array(array)) => {
+            let key = Key::from_str(name);
+            path.push(key.clone());
+            match array.get(&key) {
+                Some(child) if !more.is_empty() => set_leaves(child, more, path, out),
+                _ => set_leaves(&Value::Array(Array::new()), more, path, out),
+            }
+            path.pop();
+        }
+        // An uploaded file is an object: `data_set` sets a property, `Arr::dot` stops there.
+        (Segment::Key(_), Value::File(_)) => out.push(path.clone()),
+        (Segment::Key(name), _) => {
+            path.push(Key::from_str(name));
+            set_leaves(&Value::Array(Array::new()), more, path, out);
+            path.pop();
+        }
+    }
+}
+
+/// Whether a key path matches a pattern: literal segments equal, `*` any key (`[^.]*`), or
+/// with `empty_stars == false` any non-empty key (`[^.]+`). A key holding `.` or `*` is
+/// escaped by Laravel, so it never equals a literal.
+fn matches_pattern(keys: &[Key], pattern: &[Segment], empty_stars: bool) -> bool {
+    keys.len() == pattern.len()
+        && keys
+            .iter()
+            .zip(pattern)
+            .all(|(key, segment)| match segment {
+                Segment::Star => empty_stars || *key != Key::Str("".into()),
+                Segment::Key(name) => key.matches(name),
+            })
+}
+
+/// The value at a key path.
+pub(super) fn lookup<'a>(data: &'a Array, keys: &[Key]) -> Option<&'a Value> {
+    let (first, rest) = keys.split_first()?;
+    let mut value = data.get(first)?;
+    for key in rest {
+        value = value.as_array()?.get(key)?;
+    }
+    Some(value)
+}
+
+/// `Arr::get($data, $attribute)` with the attribute as text: split on dots, each part a
+/// key (a key holding a dot is escaped in Laravel's data, so it is never found this way).
+pub(super) fn lookup_text<'a>(data: &'a Array, text: &str) -> Option<&'a Value> {
+    let mut parts = text.split('.');
+    let mut value = data.get(&Key::from_str(parts.next()?))?;
+    for part in parts {
+        value = value.as_array()?.get(&Key::from_str(part))?;
+    }
+    Some(value)
+}
+
+/// The attribute as Laravel prints it: its keys joined with dots.
+pub(super) fn text(keys: &[Key]) -> String {
+    let mut out = String::new();
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        match key {
+            Key::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
+            Key::Str(s) => out.push_str(s),
+        }
+    }
+    out
+}
+
+/// A pattern as Laravel writes it: `sync.*.intercom_id`.
+pub(super) fn pattern_text(pattern: &[Segment]) -> String {
+    pattern
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => k.as_str(),
+            Segment::Star => "*",
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}

@@ -1,0 +1,118 @@
+//! The vocabulary of the rules: Laravel's rules as the mock runs them, and the attribute
+//! patterns they apply to.
+
+use regex::Regex;
+
+/// One segment of a rule's attribute pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Segment {
+    /// A key.
+    Key(String),
+    /// `*`: every key of the array there.
+    Star,
+}
+
+/// A rule's attribute: `login`, `billing_info.billing_id`, `billing_properties.*.type`.
+pub(crate) type Pattern = Vec<Segment>;
+
+/// The types a `type` keyword lists, as Laravel's rule checks would accept them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Type {
+    /// Laravel's `string`.
+    String,
+    /// Laravel's `integer` (`filter_var`).
+    Integer,
+    /// Laravel's `numeric`.
+    Number,
+    /// Laravel's `boolean`.
+    Boolean,
+    /// Laravel's `array` (a JSON object or list).
+    Array,
+    /// `null`.
+    Null,
+}
+
+/// A Laravel validation rule, with what it needs to check and to word its message.
+#[derive(Clone, Debug)]
+pub(crate) enum Rule {
+    /// `required`.
+    Required,
+    /// `required_without:other,...` (from an `anyOf` of single `required` lists), the
+    /// alternatives relative to the parent.
+    RequiredWithout(Vec<Pattern>),
+    /// `nullable`.
+    Nullable,
+    /// `string`.
+    String,
+    /// `array`.
+    Array,
+    /// `integer`.
+    Integer,
+    /// `numeric`.
+    Numeric,
+    /// `boolean`.
+    Boolean,
+    /// Several JSON Schema types at once, which no single Laravel rule expresses: passes
+    /// when any of them does, worded as the first one's rule.
+    AnyType(Vec<Type>),
+    /// `max:N` (characters, number, items or kilobytes, as Laravel sizes the value).
+    Max(String),
+    /// `min:N`.
+    Min(String),
+    /// `gt:N` (`exclusiveMinimum`).
+    Gt(String),
+    /// `lt:N` (`exclusiveMaximum`).
+    Lt(String),
+    /// `multiple_of:N`.
+    MultipleOf(String),
+    /// `in:a,b,...` (`enum`, `const`).
+    In(Vec<String>),
+    /// `email` (`format: email`).
+    Email,
+    /// `regex:...` (`pattern`).
+    Regex(Regex),
+    /// The keywords Laravel has no rule for, checked by `jsonschema`, worded as `regex`.
+    Schema(std::sync::Arc<jsonschema::Validator>),
+    /// `prohibited`, on every key an `additionalProperties: false` object does not list.
+    Prohibited,
+    /// Not a Laravel rule: marks an object with `additionalProperties: false` and its keys.
+    OnlyKeys(Vec<String>),
+    /// `unique:users,login` (added by the create endpoint, not by schemas).
+    Unique,
+    /// `exists:users,login` (added by the endpoints acting on a user).
+    Exists,
+}
+
+impl Rule {
+    /// Laravel's name of the rule (`Required`, `Max`, ...), as in `failedRules`.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Rule::Required => "Required",
+            Rule::RequiredWithout(_) => "RequiredWithout",
+            Rule::Nullable => "Nullable",
+            Rule::String => "String",
+            Rule::Array => "Array",
+            Rule::Integer => "Integer",
+            Rule::Numeric => "Numeric",
+            Rule::Boolean => "Boolean",
+            Rule::AnyType(_) => "AnyType",
+            Rule::Max(_) => "Max",
+            Rule::Min(_) => "Min",
+            Rule::Gt(_) => "Gt",
+            Rule::Lt(_) => "Lt",
+            Rule::MultipleOf(_) => "MultipleOf",
+            Rule::In(_) => "In",
+            Rule::Email => "Email",
+            Rule::Regex(_) | Rule::Schema(_) => "Regex",
+            Rule::Prohibited => "Prohibited",
+            Rule::OnlyKeys(_) => "OnlyKeys",
+            Rule::Unique => "Unique",
+            Rule::Exists => "Exists",
+        }
+    }
+
+    /// Laravel's implicit rules run even when the attribute is missing or blank.
+    pub(crate) fn is_implicit(&self) -> bool {
+        matches!(self, Rule::Required | Rule::RequiredWithout(_))
+    }
+}
