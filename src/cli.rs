@@ -84,11 +84,12 @@ pub struct ServeArgs {
     #[arg(long, env = "VMS_MOCK_LENIENT_ACCEPT", action = ArgAction::SetTrue,
           value_parser = BoolishValueParser::new(), global = true, conflicts_with = "strict_accept")]
     pub lenient_accept: bool,
-    /// Laravel's answers to clients that do not ask for JSON: the default, kept so that
-    /// scripts written for older versions still start.
-    #[arg(long, env = "VMS_MOCK_STRICT_ACCEPT", action = ArgAction::SetTrue,
-          value_parser = BoolishValueParser::new(), global = true)]
-    pub strict_accept: bool,
+    /// Laravel's answers to clients that do not ask for JSON: the default. `--strict-accept
+    /// false` (or `VMS_MOCK_STRICT_ACCEPT=0`) is `--lenient-accept`; kept so that scripts
+    /// written for older versions still start.
+    #[arg(long, env = "VMS_MOCK_STRICT_ACCEPT", num_args = 0..=1, default_missing_value = "true",
+          value_name = "BOOL", value_parser = BoolishValueParser::new(), global = true)]
+    pub strict_accept: Option<bool>,
     /// Most users one store holds (deleted ones count until a reset).
     #[arg(long, env = "VMS_MOCK_MAX_USERS", default_value_t = DEFAULT_MAX_USERS, global = true)]
     pub max_users: usize,

@@ -129,7 +129,9 @@ impl Config {
             port_file: args.port_file.clone(),
             settings: Settings {
                 locale: args.locale,
-                strict_accept: !args.lenient_accept,
+                // `--lenient-accept` wins over `--strict-accept` (clap refuses both on the command
+                // line; from the environment the lenient one is the deliberate choice).
+                strict_accept: !args.lenient_accept && args.strict_accept.unwrap_or(true),
                 id_start: args.id_start,
                 clock,
                 ..Settings::default()

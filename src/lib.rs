@@ -1,27 +1,33 @@
 //! `vms-billing-mock`: a contract test double of the VMS Billing API.
 //!
 //! # Architecture
-//! A request travels down this list; no module imports from one above it.
+//! A request travels down this list, and no module imports from one above it.
 //! ```text
 //! main.rs        parse CLI -> Config -> signals -> bind -> port file -> serve -> exit code
-//! cli, config    clap flags with VMS_MOCK_* fallbacks; the validated Config (files loaded
-//!   check        eagerly); `check` runs the same loading
+//! check          `check [FILES]`: the loaders startup uses, without serving
 //! server/        accept loop, hyper http1 connections, graceful shutdown; connection.rs:
-//!                per-connection fault injection (reset, close)
-//! pipeline       per request: session -> admin | rules -> route -> input -> handler
-//!                -> reply -> journal -> delay; returns a named Outcome
-//! http/          body.rs (limit, 413), input.rs (Laravel's input), negotiate.rs
-//!                (expectsJson), reply.rs (every response's bytes)
+//!                the socket a scripted fault resets
+//! pipeline/      per request: session -> admin | rules -> route -> input -> handler -> reply
+//!                -> journal -> delay; returns a named Outcome. state.rs: AppState and the
+//!                connection handle; record.rs: the one place a journal entry is built
+//! http/          body.rs (limit, 413), input.rs (Laravel's Request::all: JSON, forms,
+//!                multipart, query, method override), negotiate.rs (expectsJson), reply.rs
+//!                (every response's bytes), page.rs (HTML pages and the 302)
 //! router         (method, path) -> Route; 404/405 decided here only
 //! admin/         /__admin: users, scenarios and clock, journal
-//! api/           vendor handlers: users, licenses, cameras, intercoms
+//! api/           the vendor's Endpoints: users, licenses, cameras, intercoms
 //! session        X-Mock-Session -> isolated state (scenario, users, counters, journal)
-//! journal        bounded request log, passwords redacted
-//! scenario/      scenario files (file.rs), rule matching and counters (matching.rs)
-//! validation/    schemas -> Laravel failures; normalisation; messages
-//! store/         users in 16 shards (mod.rs), the user model (user.rs), licence pool
-//! clock          real or frozen time, Laravel's timestamp format
+//! config, cli    the validated Config (files loaded eagerly) from clap's flags
 //! error          StartupError
+//! journal        bounded request log, passwords redacted
+//! scenario/      scenario files: serde model (file.rs), leaf readers (fields.rs), checks
+//!                across fields (rules.rs), matching and counters (matching.rs)
+//! validation/    schemas -> Laravel's rules (plan.rs, rule.rs) -> Laravel's Validator
+//!                (engine.rs, explode.rs) -> messages.rs -> MessageBag and 422 (bag.rs);
+//!                TrimStrings and ConvertEmptyStringsToNull (normalise.rs)
+//! store/         users in 16 shards (mod.rs), the user model (user.rs), licence pool
+//! php/           PHP's values and readers: json_decode, parse_str, multipart, conversions
+//! clock          real or frozen time, Laravel's timestamp format
 //! ```
 //! Embedding: build a [`Config`], [`Server::bind`] it (port 0 for tests), read
 //! [`Server::local_addr`], then [`Server::run`] with a shutdown future. Or hand requests to

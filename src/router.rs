@@ -5,25 +5,15 @@
 
 use hyper::Method;
 
+use crate::admin::AdminRoute;
+use crate::api::Endpoint;
 use crate::scenario::trim_path;
 
 /// Everything the mock serves.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Route {
-    /// `POST /api/v1/billing/user/manage`: create a user.
-    UserCreate,
-    /// `PATCH /api/v1/billing/user/manage`: update a user.
-    UserUpdate,
-    /// `DELETE /api/v1/billing/user/manage`: soft-delete a user.
-    UserDelete,
-    /// `POST /api/v1/billing/user/manage/licenses`: set analytics licences.
-    LicensesSet,
-    /// `POST /api/v1/billing/user/manage/licenses/check`: check analytics licences.
-    LicensesCheck,
-    /// `POST /api/v1/billing/user/manage/cameras`: sync cameras.
-    Cameras,
-    /// `POST /api/v1/billing/user/manage/intercoms`: sync intercoms.
-    Intercoms,
+    /// A vendor endpoint.
+    Api(Endpoint),
     /// `OPTIONS` on a vendor path: Laravel answers 200 with `Allow`.
     Options {
         /// The methods served on that path.
@@ -31,45 +21,6 @@ pub(crate) enum Route {
     },
     /// The mock's control surface.
     Admin(AdminRoute),
-}
-
-/// The `/__admin` endpoints.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum AdminRoute {
-    /// `GET /__admin/health`.
-    Health,
-    /// `GET /__admin/users`.
-    ListUsers,
-    /// `POST /__admin/users`.
-    CreateUser,
-    /// `GET /__admin/users/{login}`.
-    GetUser(String),
-    /// `DELETE /__admin/users/{login}`.
-    DeleteUser(String),
-    /// `POST /__admin/users/{login}/password-check`.
-    PasswordCheck(String),
-    /// `POST /__admin/reset`.
-    Reset,
-    /// `GET /__admin/clock`.
-    GetClock,
-    /// `PUT /__admin/clock`.
-    SetClock,
-    /// `GET /__admin/scenarios`.
-    ListScenarios,
-    /// `GET /__admin/scenario`.
-    GetScenario,
-    /// `PUT /__admin/scenario`.
-    PutScenario,
-    /// `POST /__admin/scenarios/{name}/activate`.
-    ActivateScenario(String),
-    /// `GET /__admin/requests`.
-    ListRequests,
-    /// `DELETE /__admin/requests`.
-    ClearRequests,
-    /// `POST /__admin/requests/count`.
-    CountRequests,
-    /// `GET /__admin/requests/unmatched`.
-    UnmatchedRequests,
 }
 
 /// Why no route serves a request.
@@ -121,16 +72,17 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<Route, RouteError> {
     if method == Method::OPTIONS {
         return Ok(Route::Options { allowed });
     }
-    match (path, method.clone()) {
-        (USER_MANAGE, Method::POST) => Ok(Route::UserCreate),
-        (USER_MANAGE, Method::PATCH) => Ok(Route::UserUpdate),
-        (USER_MANAGE, Method::DELETE) => Ok(Route::UserDelete),
-        (LICENSES, Method::POST) => Ok(Route::LicensesSet),
-        (LICENSES_CHECK, Method::POST) => Ok(Route::LicensesCheck),
-        (CAMERAS, Method::POST) => Ok(Route::Cameras),
-        (INTERCOMS, Method::POST) => Ok(Route::Intercoms),
-        _ => Err(RouteError::MethodNotAllowed { allowed }),
-    }
+    let endpoint = match (path, method.clone()) {
+        (USER_MANAGE, Method::POST) => Endpoint::UserCreate,
+        (USER_MANAGE, Method::PATCH) => Endpoint::UserUpdate,
+        (USER_MANAGE, Method::DELETE) => Endpoint::UserDelete,
+        (LICENSES, Method::POST) => Endpoint::LicensesSet,
+        (LICENSES_CHECK, Method::POST) => Endpoint::LicensesCheck,
+        (CAMERAS, Method::POST) => Endpoint::Cameras,
+        (INTERCOMS, Method::POST) => Endpoint::Intercoms,
+        _ => return Err(RouteError::MethodNotAllowed { allowed }),
+    };
+    Ok(Route::Api(endpoint))
 }
 
 fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
@@ -218,15 +170,6 @@ pub(crate) fn percent_decode(segment: &str) -> Option<String> {
         .map(std::borrow::Cow::into_owned)
 }
 
-/// Methods as Laravel lists them in `Allow` and in its 405 message.
-pub(crate) fn method_list(methods: &[Method], separator: &str) -> String {
-    methods
-        .iter()
-        .map(Method::as_str)
-        .collect::<Vec<_>>()
-        .join(separator)
-}
-
 /// Whether a path belongs to the mock's control surface.
 pub(crate) fn is_admin(path: &str) -> bool {
     path == ADMIN_PREFIX || path.starts_with("/__admin/")
@@ -244,10 +187,13 @@ mod tests {
 
     #[test]
     fn create_route_ignores_trailing_slash() {
-        assert_eq!(route(&Method::POST, USER_MANAGE), Ok(Route::UserCreate));
+        assert_eq!(
+            route(&Method::POST, USER_MANAGE),
+            Ok(Route::Api(Endpoint::UserCreate))
+        );
         assert_eq!(
             route(&Method::POST, "/api/v1/billing/user/manage/"),
-            Ok(Route::UserCreate)
+            Ok(Route::Api(Endpoint::UserCreate))
         );
     }
 
@@ -310,11 +256,11 @@ mod tests {
     fn vendor_paths_are_decoded_before_matching() {
         assert_eq!(
             route(&Method::POST, "/api/v1/billing/user/%6Danage"),
-            Ok(Route::UserCreate)
+            Ok(Route::Api(Endpoint::UserCreate))
         );
         assert_eq!(
             route(&Method::POST, "/api/v1/billing/user%2Fmanage"),
-            Ok(Route::UserCreate)
+            Ok(Route::Api(Endpoint::UserCreate))
         );
         assert_eq!(
             route(&Method::POST, "/api/v1//billing/user/manage"),

@@ -12,10 +12,48 @@ use hyper::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::api::ApiError;
-use crate::router::AdminRoute;
+use crate::api::{ApiError, method_list};
 use crate::session::Session;
 use crate::validation::Schemas;
+
+/// The `/__admin` endpoints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AdminRoute {
+    /// `GET /__admin/health`.
+    Health,
+    /// `GET /__admin/users`.
+    ListUsers,
+    /// `POST /__admin/users`.
+    CreateUser,
+    /// `GET /__admin/users/{login}`.
+    GetUser(String),
+    /// `DELETE /__admin/users/{login}`.
+    DeleteUser(String),
+    /// `POST /__admin/users/{login}/password-check`.
+    PasswordCheck(String),
+    /// `POST /__admin/reset`.
+    Reset,
+    /// `GET /__admin/clock`.
+    GetClock,
+    /// `PUT /__admin/clock`.
+    SetClock,
+    /// `GET /__admin/scenarios`.
+    ListScenarios,
+    /// `GET /__admin/scenario`.
+    GetScenario,
+    /// `PUT /__admin/scenario`.
+    PutScenario,
+    /// `POST /__admin/scenarios/{name}/activate`.
+    ActivateScenario(String),
+    /// `GET /__admin/requests`.
+    ListRequests,
+    /// `DELETE /__admin/requests`.
+    ClearRequests,
+    /// `POST /__admin/requests/count`.
+    CountRequests,
+    /// `GET /__admin/requests/unmatched`.
+    UnmatchedRequests,
+}
 
 /// A successful admin answer.
 #[derive(Debug)]
@@ -46,7 +84,7 @@ pub(crate) enum AdminError {
     /// Method not served on this admin path.
     #[error(
         "{method} is not allowed on {path}; allowed: {}",
-        crate::router::method_list(allowed, ", ")
+        method_list(allowed, ", ")
     )]
     MethodNotAllowed {
         /// Method.

@@ -12,12 +12,39 @@ mod users;
 use hyper::{Method, StatusCode};
 
 use crate::php::{Array, Value};
-use crate::router::Route;
 use crate::session::SessionState;
 use crate::store::User;
 use crate::validation::{ErrorBag, Rule, SchemaId, Schemas, field_failure};
 
 pub(crate) use users::{store_draft, validated_draft};
+
+/// The vendor's endpoints (the router finds them; [`handle`] runs them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// `POST /api/v1/billing/user/manage`: create a user.
+    UserCreate,
+    /// `PATCH /api/v1/billing/user/manage`: update a user.
+    UserUpdate,
+    /// `DELETE /api/v1/billing/user/manage`: soft-delete a user.
+    UserDelete,
+    /// `POST /api/v1/billing/user/manage/licenses`: set analytics licences.
+    LicensesSet,
+    /// `POST /api/v1/billing/user/manage/licenses/check`: check analytics licences.
+    LicensesCheck,
+    /// `POST /api/v1/billing/user/manage/cameras`: sync cameras.
+    Cameras,
+    /// `POST /api/v1/billing/user/manage/intercoms`: sync intercoms.
+    Intercoms,
+}
+
+/// Methods as Laravel lists them in `Allow` and in its 405 message.
+pub(crate) fn method_list(methods: &[Method], separator: &str) -> String {
+    methods
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(separator)
+}
 
 /// What a handler needs besides its input.
 pub(crate) struct RequestContext<'a> {
@@ -92,20 +119,16 @@ impl ApiError {
 /// The outcome of one vendor request.
 pub(crate) type Outcome = Result<Success, ApiError>;
 
-/// Runs the handler of a vendor route on its normalised input. `route` must be a vendor
-/// resource route (the pipeline answers `OPTIONS` and `/__admin` itself).
-pub(crate) fn handle(ctx: &RequestContext<'_>, route: &Route, input: &Array) -> Outcome {
-    match route {
-        Route::UserCreate => users::create(ctx, input),
-        Route::UserUpdate => users::update(ctx, input),
-        Route::UserDelete => users::delete(ctx, input),
-        Route::LicensesSet => licenses::set(ctx, input),
-        Route::LicensesCheck => licenses::check(ctx, input),
-        Route::Cameras => cameras::sync(ctx, input),
-        Route::Intercoms => intercoms::sync(ctx, input),
-        Route::Options { .. } | Route::Admin(_) => Err(ApiError::NotFound {
-            path: String::new(),
-        }),
+/// Runs an endpoint's handler on its normalised input.
+pub(crate) fn handle(ctx: &RequestContext<'_>, endpoint: Endpoint, input: &Array) -> Outcome {
+    match endpoint {
+        Endpoint::UserCreate => users::create(ctx, input),
+        Endpoint::UserUpdate => users::update(ctx, input),
+        Endpoint::UserDelete => users::delete(ctx, input),
+        Endpoint::LicensesSet => licenses::set(ctx, input),
+        Endpoint::LicensesCheck => licenses::check(ctx, input),
+        Endpoint::Cameras => cameras::sync(ctx, input),
+        Endpoint::Intercoms => intercoms::sync(ctx, input),
     }
 }
 

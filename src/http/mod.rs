@@ -4,4 +4,5 @@
 pub(crate) mod body;
 pub(crate) mod input;
 pub(crate) mod negotiate;
+mod page;
 pub(crate) mod reply;

@@ -13,10 +13,10 @@ use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 use serde_json::json;
 
+use super::page::{absolute, error_page, reason_phrase, redirect};
 use crate::admin::{AdminError, AdminOk};
-use crate::api::{ApiError, Success};
+use crate::api::{ApiError, Success, method_list};
 use crate::php::json::write_string;
-use crate::router::method_list;
 use crate::store::User;
 use crate::validation::{ErrorBag, Locale};
 
@@ -226,85 +226,6 @@ fn pretty_message(message: &str) -> Vec<u8> {
     write_string(&mut out, message, false);
     out.extend_from_slice(b"\n}");
     out
-}
-
-/// The page a browser gets: Laravel's own error views for the statuses it has one for,
-/// Symfony's error page for the others. Only the status and the content type are the
-/// vendor's; the markup is plain, with no external fonts.
-fn error_page(status: StatusCode) -> String {
-    let reason = reason_phrase(status);
-    let code = status.as_u16();
-    if matches!(code, 401 | 402 | 403 | 404 | 419 | 429 | 500 | 503) {
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\n        <title>{reason}</title>\n    </head>\n    <body>\n        <div>{code} | {reason}</div>\n    </body>\n</html>\n"
-        )
-    } else {
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n    <meta charset=\"UTF-8\" />\n    <meta name=\"robots\" content=\"noindex,nofollow,noarchive\" />\n    <title>An Error Occurred: {reason}</title>\n</head>\n<body>\n<div class=\"container\">\n    <h1>Oops! An Error Occurred</h1>\n    <h2>The server returned a \"{code} {reason}\".</h2>\n</div>\n</body>\n</html>\n"
-        )
-    }
-}
-
-/// Symfony's reason phrases where they differ from hyper's.
-fn reason_phrase(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        413 => "Content Too Large",
-        422 => "Unprocessable Content",
-        _ => status.canonical_reason().unwrap_or("Error"),
-    }
-}
-
-/// Laravel's `url()->previous()`: the `Referer` made absolute against the request's root,
-/// or the root itself.
-fn absolute(referer: Option<&str>, root: &str) -> String {
-    let Some(referer) = referer.filter(|r| !r.is_empty()) else {
-        return root.to_owned();
-    };
-    let is_url = ["#", "//", "http://", "https://", "mailto:", "tel:", "sms:"]
-        .iter()
-        .any(|p| referer.starts_with(p))
-        || referer.split_once("://").is_some_and(|(scheme, rest)| {
-            !rest.is_empty()
-                && scheme
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        });
-    if is_url {
-        return referer.to_owned();
-    }
-    let (path, query) = match referer.find('?') {
-        Some(at) => referer.split_at(at),
-        None => (referer, ""),
-    };
-    let path = path.trim_matches('/');
-    let joined = if path.is_empty() {
-        root.to_owned()
-    } else {
-        format!("{root}/{path}")
-    };
-    format!("{}{query}", joined.trim_end_matches('/'))
-}
-
-/// Symfony's `RedirectResponse`, as Laravel sends it for a failed validation.
-fn redirect(location: &str) -> Reply {
-    let escaped = html_escape(location);
-    let page = format!(
-        "<!DOCTYPE html>\n<html>\n    <head>\n        <meta charset=\"UTF-8\" />\n        <meta http-equiv=\"refresh\" content=\"0;url='{escaped}'\" />\n\n        <title>Redirecting to {escaped}</title>\n    </head>\n    <body>\n        Redirecting to <a href=\"{escaped}\">{escaped}</a>.\n    </body>\n</html>"
-    );
-    Reply::with_type(StatusCode::FOUND, "text/html; charset=utf-8", page)
-        .header(header::LOCATION, header_value(location))
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#039;")
 }
 
 /// The vendor's user object, keys in the documented order, escaped as `JsonResponse` does.

@@ -1,35 +1,14 @@
-//! One client connection: the socket wrapper that can be reset on purpose, and the handle a
-//! request uses to drop its connection without answering (scenario faults).
+//! One client connection: the socket wrapper that can be reset on purpose when a request
+//! asks for it ([`ConnControl`], scenario faults).
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::Notify;
 
-/// Shared between a connection's task and the requests it serves.
-#[derive(Default)]
-pub(crate) struct ConnControl {
-    reset: AtomicBool,
-    killed: Notify,
-}
-
-impl ConnControl {
-    /// Asks the connection task to drop the connection now, without answering. With
-    /// `reset`, the close is a TCP RST instead of a FIN.
-    pub(crate) fn kill(&self, reset: bool) {
-        self.reset.store(reset, Ordering::SeqCst);
-        self.killed.notify_one();
-    }
-
-    /// Completes once [`ConnControl::kill`] was called.
-    pub async fn killed(&self) {
-        self.killed.notified().await;
-    }
-}
+use crate::pipeline::ConnControl;
 
 /// A TCP stream that, when dropped after a `kill(reset: true)`, closes with RST.
 pub(crate) struct FaultIo {
@@ -46,7 +25,7 @@ impl FaultIo {
 
 impl Drop for FaultIo {
     fn drop(&mut self) {
-        if self.control.reset.load(Ordering::SeqCst) {
+        if self.control.wants_reset() {
             // Zero linger makes close() send RST: the client sees "connection reset by peer".
             let _ = self.stream.set_zero_linger();
         }

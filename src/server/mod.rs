@@ -17,8 +17,8 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::error::StartupError;
-use crate::pipeline::{self, AppState};
-use connection::{ConnControl, FaultIo};
+use crate::pipeline::{self, AppState, ConnControl};
+use connection::FaultIo;
 
 /// How long shutdown waits for in-flight requests before closing what is left.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -64,7 +64,7 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests
-    /// finish (at most [`DRAIN_TIMEOUT`]) and returns.
+    /// finish (at most 5 s) and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let Server {
             listener,

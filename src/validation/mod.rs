@@ -15,6 +15,8 @@ mod messages;
 pub(crate) mod normalise;
 mod plan;
 mod rule;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -408,3 +408,170 @@ async fn unknown_active_scenario_is_a_startup_error_listing_the_loaded_ones() {
         "error: /nonexistent.json: No such file or directory (os error 2)\n"
     );
 }
+
+#[tokio::test]
+async fn check_refuses_a_misnamed_schema_and_duplicate_scenario_names_as_startup_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = dir.path().join("schemas");
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir_all(&schemas).unwrap();
+    std::fs::create_dir_all(&scenarios).unwrap();
+    let misnamed = schemas.join("user-craete.schema.json");
+    std::fs::write(&misnamed, r#"{"type": "object"}"#).unwrap();
+    let (a, b) = (scenarios.join("a.json"), scenarios.join("b.json"));
+    std::fs::write(&a, r#"{"name": "same"}"#).unwrap();
+    std::fs::write(&b, r#"{"name": "same"}"#).unwrap();
+    let (schemas, scenarios) = (schemas.to_str().unwrap(), scenarios.to_str().unwrap());
+
+    let unknown = format!(
+        "error: {}: unknown schema file, expected one of user-create.schema.json, \
+         user-update.schema.json, user-delete.schema.json, licenses.schema.json, \
+         licenses-check.schema.json, cameras.schema.json, intercoms.schema.json\n",
+        misnamed.display()
+    );
+    for args in [
+        vec!["--port", "0", "--schemas", schemas],
+        vec!["check", schemas],
+        vec!["check", "--schemas", schemas],
+    ] {
+        let (code, _, err) = run_to_end(&args).await;
+        assert_eq!(
+            (code, err.as_str()),
+            (Some(1), unknown.as_str()),
+            "{args:?}"
+        );
+    }
+
+    let duplicate = format!(
+        "two scenarios are named \"same\" ({} and {}): names must be unique\n",
+        a.display(),
+        b.display()
+    );
+    for args in [
+        vec!["--port", "0", "--scenarios", scenarios],
+        vec!["check", "--scenarios", scenarios],
+    ] {
+        let (code, _, err) = run_to_end(&args).await;
+        assert_eq!(
+            (code, err),
+            (Some(1), format!("error: {duplicate}")),
+            "{args:?}"
+        );
+    }
+    // Checking the folder itself names the second file first, then both.
+    let (code, out, err) = run_to_end(&["check", scenarios]).await;
+    assert_eq!(code, Some(1));
+    assert_eq!(out, format!("ok: {}\n", a.display()));
+    assert_eq!(err, format!("error: {}: {duplicate}", b.display()));
+}
+
+/// Sends SIGTERM without spawning `kill`, so the signal lands as close as possible to the
+/// moment the port file appears.
+fn sigterm(pid: u32) {
+    let pid = libc::pid_t::try_from(pid).expect("pid fits");
+    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+}
+
+#[test]
+fn sigterm_right_after_the_port_file_appears_exits_0_every_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let port_file = dir.path().join("port");
+    for start in 0..100 {
+        let child = std::process::Command::new(BIN)
+            .args(["--port", "0", "--port-file"])
+            .arg(&port_file)
+            .env_clear()
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the binary");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !port_file.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "start {start}: no port file"
+            );
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        sigterm(child.id());
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "start {start}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!port_file.exists(), "start {start}: port file left behind");
+    }
+}
+
+#[tokio::test]
+async fn a_stale_port_file_is_replaced_and_a_symlink_there_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let port_file = dir.path().join("port");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    std::os::unix::fs::symlink(&victim, &port_file).unwrap();
+    let running = launch(&["--port", "0", "--port-file", port_file.to_str().unwrap()]).await;
+    let written = std::fs::read_to_string(&port_file).unwrap();
+    assert_eq!(written, format!("{}\n", running.addr().port()));
+    assert!(!std::fs::symlink_metadata(&port_file).unwrap().is_symlink());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+    let (code, _, _) = running.terminate().await;
+    assert_eq!(code, Some(0));
+    assert!(!port_file.exists());
+}
+
+/// Starts the binary with `env` and posts an invalid create without `Accept`.
+async fn post_without_accept(env: &[(&str, &str)]) -> (StatusCode, String) {
+    let mut command = Command::new(BIN);
+    command.args(["--port", "0"]).env_clear();
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).await.unwrap();
+    let addr = line.trim().strip_prefix("listening on http://").unwrap();
+    let mut client = Client::connect(addr.parse().unwrap()).await;
+    let answer = client
+        .send(
+            hyper::Method::POST,
+            USERS,
+            &[("content-type", "application/json")],
+            r#"{"login": "x"}"#,
+        )
+        .await;
+    child.start_kill().unwrap();
+    let content_type = answer.header("content-type").unwrap_or_default().to_owned();
+    (answer.status, content_type)
+}
+
+#[tokio::test]
+async fn boolean_environment_variables_accept_the_usual_spellings() {
+    let redirect = (StatusCode::FOUND, "text/html; charset=utf-8".to_owned());
+    let json = (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "application/json".to_owned(),
+    );
+    for (env, expected) in [
+        (vec![], &redirect),
+        (vec![("VMS_MOCK_STRICT_ACCEPT", "1")], &redirect),
+        (vec![("VMS_MOCK_STRICT_ACCEPT", "true")], &redirect),
+        (vec![("VMS_MOCK_STRICT_ACCEPT", "0")], &json),
+        (vec![("VMS_MOCK_STRICT_ACCEPT", "off")], &json),
+        (vec![("VMS_MOCK_LENIENT_ACCEPT", "yes")], &json),
+        (vec![("VMS_MOCK_LENIENT_ACCEPT", "on")], &json),
+        (vec![("VMS_MOCK_LENIENT_ACCEPT", "no")], &redirect),
+        (vec![("VMS_MOCK_LENIENT_ACCEPT", "false")], &redirect),
+    ] {
+        assert_eq!(&post_without_accept(&env).await, expected, "{env:?}");
+    }
+}

@@ -19,54 +19,23 @@ use hyper::header::{self, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
 use serde_json::Value;
-use tokio::sync::watch;
 
 use crate::admin::{self, AdminContext, AdminError};
 use crate::api::{self, ApiError, RequestContext};
-use crate::clock::wall_millis;
-use crate::config::Config;
 use crate::http::body::{self, BodyError};
 use crate::http::input::{self, LaravelRequest};
 use crate::http::negotiate::expects_json;
 use crate::http::reply::{self, Body, Negotiation, RULE_HEADER, Reply, header_value};
-use crate::journal::{self, Entry, MAX_RECORDED_BODY};
 use crate::php::{self, Array};
 use crate::router::{self, Route, RouteError, laravel_path};
-use crate::scenario::{Action, Decision, Fault, RequestView};
-use crate::server::connection::ConnControl;
-use crate::session::{SESSION_HEADER, Session, SessionState, Sessions};
+use crate::scenario::{Action, Fault, RequestView};
+use crate::session::{SESSION_HEADER, Session, SessionState};
 
-/// The state one server shares between its connections; passed around as `Arc<AppState>`.
-pub(crate) struct AppState {
-    config: Arc<Config>,
-    sessions: Sessions,
-    /// Turns `true` when the server shuts down, so held requests stop waiting.
-    shutdown: watch::Receiver<bool>,
-}
+mod record;
+mod state;
 
-impl AppState {
-    /// Fresh state for a configuration.
-    pub(crate) fn new(config: Config, shutdown: watch::Receiver<bool>) -> Self {
-        let config = Arc::new(config);
-        AppState {
-            sessions: Sessions::new(Arc::clone(&config)),
-            config,
-            shutdown,
-        }
-    }
-
-    /// Waits `ms` milliseconds, or less if the server starts shutting down.
-    pub(crate) async fn wait(&self, ms: u64) {
-        if ms == 0 {
-            return;
-        }
-        let mut shutdown = self.shutdown.clone();
-        tokio::select! {
-            () = tokio::time::sleep(std::time::Duration::from_millis(ms)) => {}
-            _ = shutdown.wait_for(|stopping| *stopping) => {}
-        }
-    }
-}
+use record::{Recorded, journal_body, record};
+pub(crate) use state::{AppState, ConnControl};
 
 /// What the mock decided for one request, before any waiting.
 #[derive(Debug)]
@@ -115,13 +84,36 @@ pub(crate) async fn handle(
     }
 }
 
-/// What the journal needs to know of how a request was answered.
-struct Answered {
-    status: Option<StatusCode>,
-    decision: Option<Decision>,
+/// How the request was handled, before rendering: what the journal and the connection need.
+struct Handled {
+    /// The response; `None` when a fault answers nothing.
+    reply: Option<Reply>,
+    /// The scripted fault, if one answered.
     fault: Option<Fault>,
+    /// Whether a route or a rule served the request (the others are "unmatched").
     routed: bool,
-    body: Value,
+    /// What the journal keeps of the body.
+    journal_body: Value,
+}
+
+impl Handled {
+    /// Answered by a route, with the input the journal keeps.
+    fn answered(reply: Reply, input: &Array, body_len: usize) -> Self {
+        Handled {
+            reply: Some(reply),
+            fault: None,
+            routed: true,
+            journal_body: journal_body(input, body_len),
+        }
+    }
+
+    /// Answered without a route (404, 405).
+    fn unrouted(reply: Reply, input: &Array, body_len: usize) -> Self {
+        Handled {
+            routed: false,
+            ..Handled::answered(reply, input, body_len)
+        }
+    }
 }
 
 /// Runs one request with its whole body through the mock: session, admin or rules, route,
@@ -181,18 +173,14 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
     });
     let decision = decision.flatten();
     let mut diagnostics = request.diagnostics.clone();
-    let scripted = |reply: Option<Reply>, fault: Option<Fault>, request: LaravelRequest| {
-        let status = reply.as_ref().map(Reply::status);
-        (
-            reply,
-            status,
-            fault,
-            true,
-            journal_body(&request.raw, bytes.len()),
-        )
+    let scripted = |reply: Option<Reply>, fault: Option<Fault>| Handled {
+        reply,
+        fault,
+        routed: true,
+        journal_body: journal_body(&request.raw, bytes.len()),
     };
-    let (reply, status, fault, routed, body) = match decision.as_ref().map(|d| &d.respond.action) {
-        Some(Action::Errors(bag)) => scripted(Some(reply::rule_errors(bag, locale)), None, request),
+    let handled = match decision.as_ref().map(|d| &d.respond.action) {
+        Some(Action::Errors(bag)) => scripted(Some(reply::rule_errors(bag, locale)), None),
         Some(Action::Status {
             status,
             body,
@@ -205,41 +193,34 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
                 &negotiation,
             )),
             None,
-            request,
         ),
-        Some(Action::Fault(Fault::MalformedJson)) => scripted(
-            Some(reply::malformed_json()),
-            Some(Fault::MalformedJson),
-            request,
-        ),
-        Some(Action::Fault(fault)) => scripted(None, Some(*fault), request),
-        Some(Action::Default) | None => {
-            let (reply, routed, body) = default_behaviour(
-                state,
-                &current,
-                &parts,
-                request,
-                &negotiation,
-                &mut diagnostics,
-                bytes.len(),
-            );
-            let status = Some(reply.status());
-            (Some(reply), status, None, routed, body)
+        Some(Action::Fault(Fault::MalformedJson)) => {
+            scripted(Some(reply::malformed_json()), Some(Fault::MalformedJson))
         }
+        Some(Action::Fault(fault)) => scripted(None, Some(*fault)),
+        Some(Action::Default) | None => default_behaviour(
+            state,
+            &current,
+            &parts,
+            request,
+            &negotiation,
+            &mut diagnostics,
+            bytes.len(),
+        ),
     };
-    let answered = Answered {
-        status,
-        decision,
-        fault,
-        routed,
-        body,
+    let recorded = Recorded {
+        status: handled.reply.as_ref().map(Reply::status),
+        decision: decision.as_ref(),
+        fault: handled.fault,
+        routed: handled.routed,
+        body: handled.journal_body,
     };
-    record(&session, &parts, bytes.len(), &answered);
-    let delay_ms = answered.decision.as_ref().map_or(0, |d| d.delay_ms);
-    let answer = match (reply, answered.fault) {
+    record(&session, &parts, bytes.len(), recorded);
+    let delay_ms = decision.as_ref().map_or(0, |d| d.delay_ms);
+    let answer = match (handled.reply, handled.fault) {
         (Some(reply), _) => {
             let mut response = reply.into_response(&diagnostics);
-            if let Some(d) = &answered.decision {
+            if let Some(d) = &decision {
                 response
                     .headers_mut()
                     .insert(RULE_HEADER, header_value(&d.label));
@@ -286,20 +267,6 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
     }
 }
 
-/// What the journal records of a body: the input it gave, passwords redacted; a note for a
-/// body that gave no input; nothing for no body.
-fn journal_body(input: &Array, body_len: usize) -> Value {
-    if !input.is_empty() {
-        let mut value = php::to_json(&php::Value::Array(input.clone()));
-        journal::redact(&mut value);
-        value
-    } else if body_len > 0 {
-        Value::String(format!("<{body_len} bytes that gave no input: not kept>"))
-    } else {
-        Value::Null
-    }
-}
-
 fn session_of(state: &AppState, parts: &Parts) -> Result<Arc<Session>, AdminError> {
     let id = parts
         .headers
@@ -322,13 +289,13 @@ fn default_behaviour(
     negotiation: &Negotiation,
     diagnostics: &mut Vec<String>,
     body_len: usize,
-) -> (Reply, bool, Value) {
+) -> Handled {
     let locale = current.settings().locale;
     let Ok(method) = &request.method else {
         diagnostics
             .push("the method override (_method or X-HTTP-Method-Override) is not a method".into());
         let reply = reply::api_error(ApiError::BadMethodOverride, negotiation, locale);
-        return (reply, false, journal_body(&request.raw, body_len));
+        return Handled::unrouted(reply, &request.raw, body_len);
     };
     if !negotiation.expects_json {
         diagnostics.push(if negotiation.redirect_validation {
@@ -337,62 +304,37 @@ fn default_behaviour(
             "no Accept: application/json; the real API would answer a validation failure with a 302 redirect"
         }.into());
     }
-    let route = match router::route(method, parts.uri.path()) {
+    let endpoint = match router::route(method, parts.uri.path()) {
+        Ok(Route::Api(endpoint)) => endpoint,
         Ok(Route::Options { allowed }) => {
-            return (
-                reply::options(allowed),
-                true,
-                journal_body(&request.raw, body_len),
-            );
+            return Handled::answered(reply::options(allowed), &request.raw, body_len);
         }
-        Ok(route) => route,
-        Err(e) => {
-            let error = route_error(e, method, parts);
+        // `/__admin` is answered before rules and routing; a method override cannot reach it.
+        Ok(Route::Admin(_)) | Err(RouteError::NotFound) => {
+            let path = laravel_path(parts.uri.path()).to_owned();
+            let reply = reply::api_error(ApiError::NotFound { path }, negotiation, locale);
+            return Handled::unrouted(reply, &request.raw, body_len);
+        }
+        Err(RouteError::MethodNotAllowed { allowed }) => {
+            let error = ApiError::MethodNotAllowed {
+                method: method.clone(),
+                path: laravel_path(parts.uri.path()).to_owned(),
+                allowed,
+            };
             let reply = reply::api_error(error, negotiation, locale);
-            return (reply, false, journal_body(&request.raw, body_len));
+            return Handled::unrouted(reply, &request.raw, body_len);
         }
     };
     let ctx = RequestContext {
         state: current,
         schemas: state.config.schemas(),
     };
-    let result = api::handle(&ctx, &route, &request.input);
-    let reply = reply::vendor(result, negotiation, locale);
-    (reply, true, journal_body(&request.input, body_len))
-}
-
-fn route_error(error: RouteError, method: &hyper::Method, parts: &Parts) -> ApiError {
-    let path = laravel_path(parts.uri.path()).to_owned();
-    match error {
-        RouteError::NotFound => ApiError::NotFound { path },
-        RouteError::MethodNotAllowed { allowed } => ApiError::MethodNotAllowed {
-            method: method.clone(),
-            path,
-            allowed,
-        },
-    }
-}
-
-/// The one place a journal entry is built. Admin calls are not journaled.
-fn record(session: &Session, parts: &Parts, body_len: usize, answered: &Answered) {
-    let body = if body_len > MAX_RECORDED_BODY {
-        Value::String(format!(
-            "<{body_len} bytes, over {MAX_RECORDED_BODY}: not kept>"
-        ))
-    } else {
-        answered.body.clone()
-    };
-    session.journal().record(Entry {
-        target: journal::recorded_target(&parts.uri),
-        method: parts.method.clone(),
-        headers: journal::RecordedHeaders::new(&parts.headers),
-        body,
-        status: answered.status.map(|s| s.as_u16()),
-        rule: answered.decision.as_ref().map(|d| Arc::clone(&d.label)),
-        fault: answered.fault.map(|f| f.name()),
-        routed: answered.routed || answered.decision.is_some(),
-        at_ms: wall_millis(),
-    });
+    let result = api::handle(&ctx, endpoint, &request.input);
+    Handled::answered(
+        reply::vendor(result, negotiation, locale),
+        &request.input,
+        body_len,
+    )
 }
 
 /// The answer to a body that could not be read: 413 (over the limit) or 400 (broken off).
@@ -422,14 +364,18 @@ fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Bod
         ),
     };
     if let (false, Ok(session)) = (router::is_admin(parts.uri.path()), session_of(state, parts)) {
-        let answered = Answered {
-            status: Some(reply.status()),
-            decision: None,
-            fault: None,
-            routed: true,
-            body: Value::String(format!("<{diagnostic}: not kept>")),
-        };
-        record(&session, parts, 0, &answered);
+        record(
+            &session,
+            parts,
+            0,
+            Recorded {
+                status: Some(reply.status()),
+                decision: None,
+                fault: None,
+                routed: true,
+                body: Value::String(format!("<{diagnostic}: not kept>")),
+            },
+        );
     }
     reply.into_response(&[diagnostic])
 }

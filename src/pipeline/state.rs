@@ -1,0 +1,68 @@
+//! What the pipeline shares: the server's state, and each connection's handle for faults.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::{Notify, watch};
+
+use crate::config::Config;
+use crate::session::Sessions;
+
+/// The state one server shares between its connections; passed around as `Arc<AppState>`.
+pub(crate) struct AppState {
+    pub(super) config: Arc<Config>,
+    pub(super) sessions: Sessions,
+    /// Turns `true` when the server shuts down, so held requests stop waiting.
+    shutdown: watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// Fresh state for a configuration.
+    pub(crate) fn new(config: Config, shutdown: watch::Receiver<bool>) -> Self {
+        let config = Arc::new(config);
+        AppState {
+            sessions: Sessions::new(Arc::clone(&config)),
+            config,
+            shutdown,
+        }
+    }
+
+    /// Waits `ms` milliseconds, or less if the server starts shutting down.
+    pub(crate) async fn wait(&self, ms: u64) {
+        if ms == 0 {
+            return;
+        }
+        let mut shutdown = self.shutdown.clone();
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_millis(ms)) => {}
+            _ = shutdown.wait_for(|stopping| *stopping) => {}
+        }
+    }
+}
+
+/// What a request may ask of the connection it came on (a scripted fault drops it). Shared
+/// between the connection's task and the requests it serves.
+#[derive(Default)]
+pub(crate) struct ConnControl {
+    reset: AtomicBool,
+    killed: Notify,
+}
+
+impl ConnControl {
+    /// Asks the connection task to drop the connection now, without answering. With
+    /// `reset`, the close is a TCP RST instead of a FIN.
+    pub(crate) fn kill(&self, reset: bool) {
+        self.reset.store(reset, Ordering::SeqCst);
+        self.killed.notify_one();
+    }
+
+    /// Whether the close asked for is a reset.
+    pub(crate) fn wants_reset(&self) -> bool {
+        self.reset.load(Ordering::SeqCst)
+    }
+
+    /// Completes once [`ConnControl::kill`] was called.
+    pub async fn killed(&self) {
+        self.killed.notified().await;
+    }
+}

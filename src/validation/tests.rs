@@ -1,0 +1,195 @@
+//! The translation from a schema to Laravel's failures, end to end inside this module: a
+//! schema is compiled into rules ([`super::plan`]), run over normalised input
+//! ([`super::engine`]) and read back from the bag ([`super::bag`]). The expected messages are
+//! what Laravel 10's `Validator` answers for the same rules and input (checked with
+//! `tools/lifecycle_diff.py` and the oracle).
+
+use serde_json::json;
+
+use super::normalise::normalise;
+use super::*;
+use crate::php::{self, Value as Php};
+
+/// Validates a JSON body against a schema as the create endpoint does, `taken` logins
+/// answering `unique`.
+fn failures(
+    schema: Value,
+    body: &str,
+    locale: Locale,
+    taken: &[&str],
+) -> Vec<(String, Vec<String>)> {
+    let compiled = CompiledSchema::compile(SchemaId::UserCreate, Path::new("t.json"), schema)
+        .expect("the test schema compiles");
+    let Ok(Php::Array(mut input)) = php::json::decode(body.as_bytes()) else {
+        panic!("test bodies are JSON objects: {body}");
+    };
+    normalise(&mut input);
+    compiled
+        .validate_with_store(&input, locale, &|login| taken.contains(&login))
+        .into_fields()
+        .collect()
+}
+
+fn create_schema() -> Value {
+    serde_json::from_str(include_str!("../../schemas/user-create.schema.json")).expect("shipped")
+}
+
+fn fields(pairs: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+    pairs
+        .iter()
+        .map(|(f, m)| (f.to_string(), m.iter().map(|s| s.to_string()).collect()))
+        .collect()
+}
+
+#[test]
+fn an_empty_body_fails_required_on_every_required_field_in_rule_order() {
+    assert_eq!(
+        failures(create_schema(), "{}", Locale::En, &[]),
+        fields(&[
+            ("login", &["The login field is required."]),
+            ("password", &["The password field is required."]),
+            ("type", &["The type field is required."]),
+            ("status", &["The status field is required."]),
+        ])
+    );
+}
+
+#[test]
+fn a_field_reports_every_failing_rule_unless_it_is_missing() {
+    let long = "x".repeat(256);
+    let body = format!(r#"{{"login": [], "password": 5, "type": "{long}", "status": "s"}}"#);
+    assert_eq!(
+        failures(create_schema(), &body, Locale::En, &[]),
+        fields(&[
+            ("login", &["The login field is required."]),
+            ("password", &["The password field must be a string."]),
+            (
+                "type",
+                &["The type field must not be greater than 255 characters."]
+            ),
+        ])
+    );
+    // Without a numeric rule a number's size is its length in characters: 300 is 3 long.
+    let body = r#"{"login": 300, "password": "p", "type": "t", "status": "s"}"#;
+    assert_eq!(
+        failures(create_schema(), body, Locale::En, &[]),
+        fields(&[("login", &["The login field must be a string."])])
+    );
+}
+
+#[test]
+fn blank_strings_fail_required_whether_trimmed_or_not() {
+    // TrimStrings turns the login into null; the password is kept as sent, and `required`
+    // trims it itself.
+    let body = r#"{"login": " \t ", "password": "  ", "type": "t", "status": "s"}"#;
+    assert_eq!(
+        failures(create_schema(), body, Locale::En, &[]),
+        fields(&[
+            ("login", &["The login field is required."]),
+            ("password", &["The password field is required."]),
+        ])
+    );
+}
+
+#[test]
+fn wildcard_rules_fail_rule_by_rule_after_the_plain_fields() {
+    // Laravel expands `billing_properties.*.type` into every element, then `*.value`.
+    let body = r#"{"login": "a", "password": "p", "type": "t", "status": 1,
+                   "billing_properties": [{"type": "x"}, {"value": 2}]}"#;
+    assert_eq!(
+        failures(create_schema(), body, Locale::En, &[]),
+        fields(&[
+            ("status", &["The status field must be a string."]),
+            (
+                "billing_properties.1.type",
+                &["The billing_properties.1.type field is required."]
+            ),
+            (
+                "billing_properties.0.value",
+                &["The billing_properties.0.value field is required."]
+            ),
+            (
+                "billing_properties.1.value",
+                &["The billing_properties.1.value field must be a string."]
+            ),
+        ])
+    );
+}
+
+#[test]
+fn unique_asks_the_store_and_is_worded_per_locale() {
+    let body = r#"{"login": "taken", "password": "p", "type": "t", "status": "s"}"#;
+    assert_eq!(
+        failures(create_schema(), body, Locale::En, &["taken"]),
+        fields(&[("login", &["The login has already been taken."])])
+    );
+    assert_eq!(
+        failures(create_schema(), body, Locale::Ru, &["taken"]),
+        fields(&[("login", &["Такое значение поля login уже существует."])])
+    );
+}
+
+#[test]
+fn tightened_keywords_become_the_matching_laravel_rules() {
+    let schema = json!({
+        "type": "object",
+        "required": ["code", "count"],
+        "properties": {
+            "code": {"type": "string", "minLength": 3, "enum": ["abc", "defg"]},
+            "count": {"type": "integer", "minimum": 1, "maximum": 9},
+            "tags": {"type": "array", "maxItems": 1, "items": {"type": "string"}},
+            "flag": {"type": "boolean"}
+        }
+    });
+    let body = r#"{"code": "zz", "count": 12, "tags": ["a", 2], "flag": "maybe"}"#;
+    assert_eq!(
+        failures(schema, body, Locale::En, &[]),
+        fields(&[
+            (
+                "code",
+                &[
+                    "The code field must be at least 3 characters.",
+                    "The selected code is invalid."
+                ]
+            ),
+            ("count", &["The count field must not be greater than 9."]),
+            ("tags", &["The tags field must not have more than 1 items."]),
+            ("flag", &["The flag field must be true or false."]),
+            ("tags.1", &["The tags.1 field must be a string."]),
+        ])
+    );
+}
+
+#[test]
+fn any_of_single_requireds_is_required_without() {
+    let schema = json!({
+        "type": "object",
+        "properties": {"email": {"type": "string"}, "phone": {"type": "string"}},
+        "anyOf": [{"required": ["email"]}, {"required": ["phone"]}]
+    });
+    assert_eq!(
+        failures(schema.clone(), "{}", Locale::En, &[]),
+        fields(&[(
+            "email",
+            &["The email field is required when phone is not present."]
+        )])
+    );
+    assert!(failures(schema, r#"{"phone": "1"}"#, Locale::En, &[]).is_empty());
+}
+
+/// `json_encode` escapes non-ASCII as `\uXXXX`: "(и ещё 2 ошибки)".
+#[test]
+fn the_summary_counts_the_other_messages_in_each_locale() {
+    let mut bag = ErrorBag::default();
+    bag.add("login", "first".into());
+    bag.add("login", "second".into());
+    bag.add("type", "third".into());
+    assert_eq!(
+        String::from_utf8(bag.to_json(Locale::En)).unwrap(),
+        r#"{"message":"first (and 2 more errors)","errors":{"login":["first","second"],"type":["third"]}}"#
+    );
+    assert_eq!(
+        String::from_utf8(bag.to_json(Locale::Ru)).unwrap(),
+        r#"{"message":"first (\u0438 \u0435\u0449\u0451 2 \u043e\u0448\u0438\u0431\u043a\u0438)","errors":{"login":["first","second"],"type":["third"]}}"#
+    );
+}
