@@ -2,9 +2,6 @@
 //! and the redirect after a failed validation.
 
 use hyper::StatusCode;
-use hyper::header;
-
-use super::reply::{Reply, header_value};
 
 /// The page a browser gets: Laravel's own error views for the statuses it has one for,
 /// Symfony's error page for the others. Only the status and the content type are the
@@ -67,14 +64,12 @@ pub(super) fn absolute(referer: Option<&str>, root: &str) -> String {
     format!("{}{query}", joined.trim_end_matches('/'))
 }
 
-/// Symfony's `RedirectResponse`, as Laravel sends it for a failed validation.
-pub(super) fn redirect(location: &str) -> Reply {
+/// The page of Symfony's `RedirectResponse`, as Laravel sends it for a failed validation.
+pub(super) fn redirect_page(location: &str) -> String {
     let escaped = html_escape(location);
-    let page = format!(
+    format!(
         "<!DOCTYPE html>\n<html>\n    <head>\n        <meta charset=\"UTF-8\" />\n        <meta http-equiv=\"refresh\" content=\"0;url='{escaped}'\" />\n\n        <title>Redirecting to {escaped}</title>\n    </head>\n    <body>\n        Redirecting to <a href=\"{escaped}\">{escaped}</a>.\n    </body>\n</html>"
-    );
-    Reply::with_type(StatusCode::FOUND, "text/html; charset=utf-8", page)
-        .header(header::LOCATION, header_value(location))
+    )
 }
 
 fn html_escape(s: &str) -> String {

@@ -13,7 +13,7 @@ use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 use serde_json::json;
 
-use super::page::{absolute, error_page, reason_phrase, redirect};
+use super::page::{absolute, error_page, reason_phrase, redirect_page};
 use crate::admin::{AdminError, AdminOk};
 use crate::api::{ApiError, Success, method_list};
 use crate::php::json::write_string;
@@ -197,7 +197,12 @@ pub(crate) fn api_error(error: ApiError, negotiation: &Negotiation, locale: Loca
         ApiError::Validation(bag) => {
             if negotiation.redirect_validation && !negotiation.expects_json {
                 let location = absolute(negotiation.referer.as_deref(), &negotiation.root);
-                return redirect(&location);
+                return Reply::with_type(
+                    StatusCode::FOUND,
+                    "text/html; charset=utf-8",
+                    redirect_page(&location),
+                )
+                .header(header::LOCATION, header_value(&location));
             }
             Reply::json(status, bag.to_json(locale))
         }

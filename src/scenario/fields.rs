@@ -6,7 +6,6 @@ use serde::Deserialize;
 use serde::de::{Deserializer, Error as _};
 use serde_json::Value;
 
-use super::file::FaultName;
 use super::{Fault, OnDuplicateLogin, ScenarioError};
 use crate::clock::Timestamp;
 use crate::validation::Locale;
@@ -159,6 +158,15 @@ pub(super) fn on_duplicate_login<'de, D: Deserializer<'de>>(
         "upsert" => Ok(Some(OnDuplicateLogin::Upsert)),
         _ => Ok(Some(OnDuplicateLogin::Reject)),
     }
+}
+
+/// A fault as written in a file (`respond.fault`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum FaultName {
+    ConnectionReset,
+    EmptyResponse,
+    MalformedJson,
+    Timeout,
 }
 
 pub(super) fn fault<'de, D: Deserializer<'de>>(d: D) -> Result<Option<FaultName>, D::Error> {

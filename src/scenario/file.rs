@@ -11,7 +11,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::fields::{
-    fault, instant, kind, locale, method, on_duplicate_login, present, probability, ranged, read,
+    FaultName, fault, instant, kind, locale, method, on_duplicate_login, present, probability,
+    ranged, read,
 };
 use super::matching::Matcher;
 use super::{OnDuplicateLogin, Scenario, ScenarioError, ScenarioSettings};
@@ -131,14 +132,6 @@ pub(super) struct FileRespond {
     pub(super) hold_ms: Option<u64>,
     #[serde(default, deserialize_with = "present")]
     pub(super) delay_ms: Option<Value>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum FaultName {
-    ConnectionReset,
-    EmptyResponse,
-    MalformedJson,
-    Timeout,
 }
 
 /// Parses and validates a scenario document. `fallback_name` names a scenario without

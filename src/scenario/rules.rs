@@ -9,10 +9,8 @@ use hyper::header::{HeaderName, HeaderValue};
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::fields::{join, kind};
-use super::file::{
-    DEFAULT_HOLD_MS, FaultName, FileMatch, FileRespond, FileRule, MAX_WAIT_MS, MatchParts,
-};
+use super::fields::{FaultName, join, kind};
+use super::file::{DEFAULT_HOLD_MS, FileMatch, FileRespond, FileRule, MAX_WAIT_MS, MatchParts};
 use super::matching::{BodyMatch, Matcher, Operator, TextMatch};
 use super::{Action, Delay, Fault, Respond, ScenarioError, ScenarioRule};
 use crate::validation::ErrorBag;
