@@ -195,7 +195,7 @@ impl<'a, 'p> Run<'a, 'p> {
                     .to_php_string()
                     .is_some_and(|s| allowed.iter().any(|a| loose_eq(&s, a))),
             },
-            Rule::Email => v.as_str().is_some_and(is_email),
+            Rule::Email => v.as_str().is_some_and(super::email::is_email),
             Rule::Regex(re) => match v {
                 Value::Str(s) => re.is_match(s),
                 other if other.is_numeric() => {
@@ -405,20 +405,4 @@ pub(crate) fn word(field: &str, rule: &Rule, numeric: bool, locale: Locale) -> S
 
 fn param(text: &str) -> f64 {
     text.parse().unwrap_or(f64::NAN)
-}
-
-/// `format: email`: one `@`, a non-empty local part without spaces, a domain with a dot
-/// and no empty labels. Laravel's own check (egulias `RFCValidation`) accepts a few more
-/// exotic forms (quoted local parts, comments); see the README's known differences.
-fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !local.contains([' ', '@', '\t'])
-        && !domain.is_empty()
-        && domain.split('.').count() >= 2
-        && domain.split('.').all(|label| {
-            !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
 }

@@ -9,6 +9,7 @@
 //! It owns no state: `unique` and `exists` ask the caller whether a login is taken.
 
 mod bag;
+mod email;
 mod engine;
 mod explode;
 mod messages;
