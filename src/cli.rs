@@ -4,23 +4,14 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::builder::BoolishValueParser;
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand, value_parser};
+
+use crate::limits::*;
 
 use crate::validation::Locale;
 
 /// Default `--port`.
 pub(crate) const DEFAULT_PORT: u16 = 8080;
-/// Default `--max-body-bytes`: 1 MiB.
-pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
-/// Default `--max-users`.
-pub(crate) const DEFAULT_MAX_USERS: usize = 2_000_000;
-/// Default `--journal-capacity`.
-pub(crate) const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
-/// Default `--session-journal-capacity`: named sessions are many, so each keeps less.
-pub(crate) const DEFAULT_SESSION_JOURNAL_CAPACITY: usize = 1_000;
-/// Default `--max-sessions`.
-pub(crate) const DEFAULT_MAX_SESSIONS: usize = 256;
-
 /// A contract test double of the VMS Billing API.
 #[derive(Debug, Parser)]
 #[command(name = "vms-billing-mock", version, about, long_about = None)]
@@ -70,13 +61,15 @@ pub struct ServeArgs {
     #[arg(long, env = "VMS_MOCK_LOCALE", default_value = "en", global = true)]
     pub locale: Locale,
     /// Largest request body accepted; larger ones get 413.
-    #[arg(long, env = "VMS_MOCK_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES, global = true)]
-    pub max_body_bytes: usize,
+    #[arg(long, env = "VMS_MOCK_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES,
+          value_parser = value_parser!(u64).range(1..=64 << 20), global = true)]
+    pub max_body_bytes: u64,
     /// Freeze the clock at this RFC 3339 instant, e.g. 2023-05-02T10:18:50Z.
     #[arg(long, env = "VMS_MOCK_CLOCK", global = true)]
     pub clock: Option<String>,
-    /// The first user id.
-    #[arg(long, env = "VMS_MOCK_ID_START", default_value_t = 1, global = true)]
+    /// The first user id (at most 2^63-1, PHP's largest integer, as in scenario settings).
+    #[arg(long, env = "VMS_MOCK_ID_START", default_value_t = 1,
+          value_parser = value_parser!(u64).range(0..=i64::MAX as u64), global = true)]
     pub id_start: u64,
     /// Answer JSON to every client. By default, like Laravel, a client that does not ask for
     /// JSON (`Accept: application/json`) gets a 302 for a failed validation and HTML pages
@@ -90,9 +83,14 @@ pub struct ServeArgs {
     #[arg(long, env = "VMS_MOCK_STRICT_ACCEPT", num_args = 0..=1, default_missing_value = "true",
           value_name = "BOOL", value_parser = BoolishValueParser::new(), global = true)]
     pub strict_accept: Option<bool>,
-    /// Most users one store holds (deleted ones count until a reset).
-    #[arg(long, env = "VMS_MOCK_MAX_USERS", default_value_t = DEFAULT_MAX_USERS, global = true)]
-    pub max_users: usize,
+    /// Most users one session holds (deleted ones count until a reset).
+    #[arg(long, env = "VMS_MOCK_MAX_USERS", default_value_t = DEFAULT_MAX_USERS,
+          value_parser = value_parser!(u64).range(1..=100_000_000), global = true)]
+    pub max_users: u64,
+    /// Most bytes the users of all sessions take together.
+    #[arg(long, env = "VMS_MOCK_MAX_STORE_BYTES", default_value_t = DEFAULT_MAX_STORE_BYTES,
+          value_parser = value_parser!(u64).range(1 << 20..=1 << 40), global = true)]
+    pub max_store_bytes: u64,
     /// Load this scenario file and make it active.
     #[arg(long, env = "VMS_MOCK_SCENARIO", global = true)]
     pub scenario: Option<PathBuf>,
@@ -103,12 +101,58 @@ pub struct ServeArgs {
     #[arg(long, env = "VMS_MOCK_ACTIVE", global = true)]
     pub active: Option<String>,
     /// Most entries the default session's request journal keeps.
-    #[arg(long, env = "VMS_MOCK_JOURNAL_CAPACITY", default_value_t = DEFAULT_JOURNAL_CAPACITY, global = true)]
-    pub journal_capacity: usize,
+    #[arg(long, env = "VMS_MOCK_JOURNAL_CAPACITY", default_value_t = DEFAULT_JOURNAL_CAPACITY,
+          value_parser = value_parser!(u64).range(0..=10_000_000), global = true)]
+    pub journal_capacity: u64,
     /// Most entries the journal of each named session (X-Mock-Session) keeps.
-    #[arg(long, env = "VMS_MOCK_SESSION_JOURNAL_CAPACITY", default_value_t = DEFAULT_SESSION_JOURNAL_CAPACITY, global = true)]
-    pub session_journal_capacity: usize,
+    #[arg(long, env = "VMS_MOCK_SESSION_JOURNAL_CAPACITY", default_value_t = DEFAULT_SESSION_JOURNAL_CAPACITY,
+          value_parser = value_parser!(u64).range(0..=10_000_000), global = true)]
+    pub session_journal_capacity: u64,
+    /// Most bytes the default session's request journal keeps.
+    #[arg(long, env = "VMS_MOCK_JOURNAL_BYTES", default_value_t = DEFAULT_JOURNAL_BYTES,
+          value_parser = value_parser!(u64).range(0..=1 << 36), global = true)]
+    pub journal_bytes: u64,
+    /// Most bytes the journal of each named session keeps.
+    #[arg(long, env = "VMS_MOCK_SESSION_JOURNAL_BYTES", default_value_t = DEFAULT_SESSION_JOURNAL_BYTES,
+          value_parser = value_parser!(u64).range(0..=1 << 36), global = true)]
+    pub session_journal_bytes: u64,
     /// Most sessions (X-Mock-Session) besides `default`; the least recently used is evicted.
-    #[arg(long, env = "VMS_MOCK_MAX_SESSIONS", default_value_t = DEFAULT_MAX_SESSIONS, global = true)]
-    pub max_sessions: usize,
+    #[arg(long, env = "VMS_MOCK_MAX_SESSIONS", default_value_t = DEFAULT_MAX_SESSIONS,
+          value_parser = value_parser!(u64).range(0..=100_000), global = true)]
+    pub max_sessions: u64,
+    /// Most connections served at once; one more gets `503` and is closed.
+    #[arg(long, env = "VMS_MOCK_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = value_parser!(u64).range(1..=1_000_000), global = true)]
+    pub max_connections: u64,
+    /// Milliseconds a client has to send its request line and headers.
+    #[arg(long, env = "VMS_MOCK_HEADER_TIMEOUT_MS", default_value_t = DEFAULT_HEADER_TIMEOUT_MS,
+          value_parser = value_parser!(u64).range(1..=86_400_000), global = true)]
+    pub header_timeout_ms: u64,
+    /// Milliseconds a client has to send a whole body; then 408 and the connection closes.
+    #[arg(long, env = "VMS_MOCK_BODY_TIMEOUT_MS", default_value_t = DEFAULT_BODY_TIMEOUT_MS,
+          value_parser = value_parser!(u64).range(1..=86_400_000), global = true)]
+    pub body_timeout_ms: u64,
+    /// Milliseconds a connection may make no progress (idle keep-alive, a client that does
+    /// not read its answer) before it is closed.
+    #[arg(long, env = "VMS_MOCK_IDLE_TIMEOUT_MS", default_value_t = DEFAULT_IDLE_TIMEOUT_MS,
+          value_parser = value_parser!(u64).range(1..=86_400_000), global = true)]
+    pub idle_timeout_ms: u64,
+    /// Require this token on every admin request (`Authorization: Bearer TOKEN` or
+    /// `X-Mock-Admin-Token: TOKEN`). Recommended whenever --bind is not a loopback address.
+    #[arg(
+        long,
+        env = "VMS_MOCK_ADMIN_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_token: Option<String>,
+    /// Also accept admin requests whose Host is this name (repeat or separate with commas;
+    /// `*` accepts any). Loopback names and the bound address are always accepted.
+    #[arg(
+        long = "admin-host",
+        env = "VMS_MOCK_ADMIN_HOSTS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub admin_hosts: Vec<String>,
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::cli::{self, ServeArgs};
 use crate::clock::{Clock, Timestamp};
 use crate::error::StartupError;
+use crate::limits::Limits;
 use crate::scenario::{OnDuplicateLogin, Scenario, ScenarioSettings};
 use crate::store::Licenses;
 use crate::validation::{Locale, Schemas};
@@ -68,13 +69,19 @@ pub struct Config {
     port_file: Option<PathBuf>,
     schemas: Arc<Schemas>,
     settings: Settings,
-    max_body_bytes: usize,
-    max_users: usize,
+    limits: Limits,
+    admin: AdminAccess,
     scenarios: Vec<Arc<Scenario>>,
     active: String,
-    journal_capacity: usize,
-    session_journal_capacity: usize,
-    max_sessions: usize,
+}
+
+/// Who may use the admin API (`/__admin`), besides the cross-site check that always applies.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AdminAccess {
+    /// Required on every admin request but `GET /__admin/health`.
+    pub token: Option<String>,
+    /// `Host` names accepted besides loopback names and the bound address; `*` is any.
+    pub hosts: Vec<String>,
 }
 
 impl Default for Config {
@@ -90,13 +97,10 @@ impl Default for Config {
             port_file: None,
             schemas: Arc::new(schemas),
             settings: Settings::default(),
-            max_body_bytes: cli::DEFAULT_MAX_BODY_BYTES,
-            max_users: cli::DEFAULT_MAX_USERS,
+            limits: Limits::default(),
+            admin: AdminAccess::default(),
             scenarios: vec![Arc::new(default)],
             active: "default".into(),
-            journal_capacity: cli::DEFAULT_JOURNAL_CAPACITY,
-            session_journal_capacity: cli::DEFAULT_SESSION_JOURNAL_CAPACITY,
-            max_sessions: cli::DEFAULT_MAX_SESSIONS,
         }
     }
 }
@@ -112,17 +116,6 @@ impl Config {
             Some(text) => Clock::Frozen(Timestamp::parse_rfc3339(text)?),
             None => Clock::System,
         };
-        for (flag, value) in [
-            ("--max-body-bytes", args.max_body_bytes),
-            ("--max-users", args.max_users),
-        ] {
-            if value == 0 {
-                return Err(StartupError::Range {
-                    flag,
-                    message: "must be at least 1".into(),
-                });
-            }
-        }
         let mut config = Config {
             bind: args.bind,
             port: args.port,
@@ -136,13 +129,18 @@ impl Config {
                 clock,
                 ..Settings::default()
             },
-            max_body_bytes: args.max_body_bytes,
-            max_users: args.max_users,
+            limits: limits_of(args),
+            admin: AdminAccess {
+                token: args.admin_token.clone().filter(|t| !t.is_empty()),
+                hosts: args
+                    .admin_hosts
+                    .iter()
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .filter(|h| !h.is_empty())
+                    .collect(),
+            },
             scenarios: vec![Arc::new(Scenario::embedded_default(&schemas)?)],
             active: "default".into(),
-            journal_capacity: args.journal_capacity,
-            session_journal_capacity: args.session_journal_capacity,
-            max_sessions: args.max_sessions,
             schemas: Arc::new(schemas),
         };
         let mut set = ScenarioSet::default();
@@ -196,29 +194,50 @@ impl Config {
         self.settings.id_start = id_start;
     }
 
+    /// Every bound at once (sizes, counts, bytes, timeouts).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// The bounds in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Bodies over this many bytes get 413.
     pub fn set_max_body_bytes(&mut self, bytes: usize) {
-        self.max_body_bytes = bytes.max(1);
+        self.limits.max_body_bytes = bytes.max(1);
     }
 
     /// Most users (active and soft-deleted) one session holds.
     pub fn set_max_users(&mut self, users: usize) {
-        self.max_users = users.max(1);
+        self.limits.max_users = users.max(1);
     }
 
     /// Most journal entries the default session keeps.
     pub fn set_journal_capacity(&mut self, entries: usize) {
-        self.journal_capacity = entries;
+        self.limits.journal_capacity = entries;
     }
 
     /// Most journal entries each named session keeps.
     pub fn set_session_journal_capacity(&mut self, entries: usize) {
-        self.session_journal_capacity = entries;
+        self.limits.session_journal_capacity = entries;
     }
 
     /// Most sessions besides `default`.
     pub fn set_max_sessions(&mut self, sessions: usize) {
-        self.max_sessions = sessions;
+        self.limits.max_sessions = sessions;
+    }
+
+    /// Require this token on admin requests (`None`: no token).
+    pub fn set_admin_token(&mut self, token: Option<String>) {
+        self.admin.token = token.filter(|t| !t.is_empty());
+    }
+
+    /// `Host` names the admin API accepts besides loopback names and the bound address
+    /// (`*`: any).
+    pub fn set_admin_hosts(&mut self, hosts: Vec<String>) {
+        self.admin.hosts = hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect();
     }
 
     /// Replaces the schemas. Scenarios added before keep the seed users they validated.
@@ -288,12 +307,8 @@ impl Config {
         &self.settings
     }
 
-    pub(crate) fn max_body_bytes(&self) -> usize {
-        self.max_body_bytes
-    }
-
-    pub(crate) fn max_users(&self) -> usize {
-        self.max_users
+    pub(crate) fn admin(&self) -> &AdminAccess {
+        &self.admin
     }
 
     pub(crate) fn scenarios(&self) -> &[Arc<Scenario>] {
@@ -309,17 +324,25 @@ impl Config {
             .cloned()
             .expect("a config always holds the default scenario")
     }
+}
 
-    pub(crate) fn journal_capacity(&self) -> usize {
-        self.journal_capacity
-    }
-
-    pub(crate) fn session_journal_capacity(&self) -> usize {
-        self.session_journal_capacity
-    }
-
-    pub(crate) fn max_sessions(&self) -> usize {
-        self.max_sessions
+/// The bounds the command line asks for (clap has checked their ranges).
+fn limits_of(args: &ServeArgs) -> Limits {
+    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let ms = std::time::Duration::from_millis;
+    Limits {
+        max_body_bytes: size(args.max_body_bytes),
+        max_users: size(args.max_users),
+        max_store_bytes: size(args.max_store_bytes),
+        journal_capacity: size(args.journal_capacity),
+        session_journal_capacity: size(args.session_journal_capacity),
+        journal_bytes: size(args.journal_bytes),
+        session_journal_bytes: size(args.session_journal_bytes),
+        max_sessions: size(args.max_sessions),
+        max_connections: size(args.max_connections),
+        header_timeout: ms(args.header_timeout_ms),
+        body_timeout: ms(args.body_timeout_ms),
+        idle_timeout: ms(args.idle_timeout_ms),
     }
 }
 

@@ -1,13 +1,14 @@
-//! The request journal of one session: what reached the vendor routes, with every password
-//! redacted, bounded in length with a count of what was evicted.
+//! The request journal of one session: what reached the vendor routes, with every secret
+//! redacted (passwords in bodies and query strings, credentials in headers), bounded in
+//! entries and in bytes, with a count of what was evicted.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use hyper::header::HeaderName;
-use hyper::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderValue};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Uri};
 use parking_lot::Mutex;
+use prometheus_client::metrics::counter::Counter;
 use serde_json::{Map, Value, json};
 
 use crate::clock::format_millis;
@@ -24,7 +25,7 @@ pub(crate) struct Entry {
     /// The request target (path and query), copied: hyper's `Uri` shares the connection's
     /// read buffer, which an entry must not keep alive.
     pub target: Box<str>,
-    /// Headers (`Authorization` and `Cookie` redacted).
+    /// Headers (credentials redacted, see [`is_secret_header`]).
     pub headers: RecordedHeaders,
     /// The JSON body with every password redacted; a note for bodies not kept.
     pub body: Value,
@@ -70,6 +71,15 @@ impl Entry {
         })
     }
 
+    /// About how many bytes this entry keeps alive.
+    pub(crate) fn byte_size(&self) -> usize {
+        std::mem::size_of::<Entry>()
+            + 64
+            + self.target.len()
+            + self.headers.0.len()
+            + crate::store::json_bytes(&self.body)
+    }
+
     /// The path, without the query string.
     pub(crate) fn path(&self) -> &str {
         self.target.split_once('?').map_or(&self.target, |(p, _)| p)
@@ -91,12 +101,34 @@ impl Entry {
     }
 }
 
-/// Replaces every value whose key names a password, at any depth, with `"***"`.
+/// Whether a field, query parameter or header name holds a secret: it names a password,
+/// a token, a secret or an API key, in any case and any position (`new_password`,
+/// `X-Auth-Token`, `billing_info[api_key]`).
+pub(crate) fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "password", "passwd", "token", "secret", "api_key", "api-key", "apikey",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
+}
+
+/// Whether a header's value is a credential: `Authorization`, `Proxy-Authorization`,
+/// `Cookie`, or a name [`is_secret_name`] flags.
+pub(crate) fn is_secret_header(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+    ) || is_secret_name(name)
+}
+
+/// Replaces every value whose key names a secret ([`is_secret_name`]), at any depth, with
+/// `"***"`.
 pub(crate) fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
-                if key.to_ascii_lowercase().contains("password") {
+                if is_secret_name(key) {
                     *v = Value::String("***".into());
                 } else {
                     redact(v);
@@ -115,9 +147,9 @@ pub(crate) fn redact(value: &mut Value) {
 pub(crate) struct RecordedHeaders(Box<[u8]>);
 
 impl RecordedHeaders {
-    /// Copies `headers`, replacing `Authorization` and `Cookie` values with `***`.
+    /// Copies `headers`, replacing credentials ([`is_secret_header`]) with `***`.
     pub(crate) fn new(headers: &HeaderMap) -> Self {
-        let redacted = |name: &HeaderName| *name == AUTHORIZATION || *name == COOKIE;
+        let redacted = |name: &HeaderName| is_secret_header(name.as_str());
         let size: usize = headers
             .iter()
             .map(|(n, v)| n.as_str().len() + if redacted(n) { 3 } else { v.len() } + 2)
@@ -159,11 +191,32 @@ impl RecordedHeaders {
     }
 }
 
-/// The request target as recorded: an owned copy of path and query.
+/// The request target as recorded: an owned copy of path and query, the value of every
+/// query parameter whose name holds a secret replaced by `***`.
 pub(crate) fn recorded_target(uri: &Uri) -> Box<str> {
-    uri.path_and_query()
-        .map_or(uri.path(), |pq| pq.as_str())
-        .into()
+    let Some(query) = uri.query() else {
+        return uri.path().into();
+    };
+    let mut target = String::with_capacity(uri.path().len() + 1 + query.len());
+    target.push_str(uri.path());
+    target.push('?');
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            target.push('&');
+        }
+        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+        let decoded: String = form_urlencoded::parse(name.as_bytes())
+            .next()
+            .map(|(k, _)| k.into_owned())
+            .unwrap_or_default();
+        if is_secret_name(&decoded) || is_secret_name(name) {
+            target.push_str(name);
+            target.push_str("=***");
+        } else {
+            target.push_str(pair);
+        }
+    }
+    target.into()
 }
 
 /// Which entries `GET /__admin/requests` returns.
@@ -179,40 +232,70 @@ pub(crate) struct Filter {
     pub limit: Option<usize>,
 }
 
-/// A bounded journal.
+/// A journal bounded in entries and in bytes.
 pub(crate) struct Journal {
     inner: Mutex<Inner>,
     capacity: usize,
+    max_bytes: usize,
+    /// The server's eviction counter (metrics).
+    evictions: Counter,
 }
 
 #[derive(Default)]
 struct Inner {
-    entries: VecDeque<Arc<Entry>>,
+    entries: VecDeque<(Arc<Entry>, usize)>,
+    bytes: usize,
     evicted: u64,
 }
 
 impl Journal {
-    /// A journal keeping at most `capacity` entries (0 keeps none, counting all as evicted).
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// A journal keeping at most `capacity` entries and `max_bytes` bytes of them (0 keeps
+    /// none, counting all as evicted).
+    pub(crate) fn new(capacity: usize, max_bytes: usize, evictions: Counter) -> Self {
         Journal {
             inner: Mutex::new(Inner::default()),
             capacity,
+            max_bytes,
+            evictions,
         }
     }
 
-    /// Appends an entry, evicting the oldest past the capacity.
+    /// Appends an entry, evicting the oldest until it fits both bounds. An entry larger
+    /// than the whole byte budget is not kept (and counts as evicted).
     pub(crate) fn record(&self, entry: Entry) {
+        let size = entry.byte_size();
         let entry = Arc::new(entry);
-        let mut inner = self.inner.lock();
-        if self.capacity == 0 {
-            inner.evicted += 1;
-            return;
+        // Evicted entries are dropped after the lock is released.
+        let mut dropped = Vec::new();
+        {
+            let mut inner = self.inner.lock();
+            if self.capacity == 0 || size > self.max_bytes {
+                inner.evicted += 1;
+                drop(inner);
+                self.evictions.inc();
+                return;
+            }
+            while inner.entries.len() >= self.capacity || inner.bytes + size > self.max_bytes {
+                let Some((old, old_size)) = inner.entries.pop_front() else {
+                    break;
+                };
+                inner.bytes -= old_size;
+                inner.evicted += 1;
+                dropped.push(old);
+            }
+            inner.bytes += size;
+            inner.entries.push_back((entry, size));
         }
-        if inner.entries.len() >= self.capacity {
-            inner.entries.pop_front();
-            inner.evicted += 1;
+        if !dropped.is_empty() {
+            self.evictions.inc_by(dropped.len() as u64);
         }
-        inner.entries.push_back(entry);
+        drop(dropped);
+    }
+
+    /// Entries and bytes kept now, and evictions so far.
+    pub(crate) fn usage(&self) -> (usize, usize, u64) {
+        let inner = self.inner.lock();
+        (inner.entries.len(), inner.bytes, inner.evicted)
     }
 
     /// Forgets every entry and the eviction count.
@@ -222,7 +305,10 @@ impl Journal {
 
     fn snapshot(&self) -> (Vec<Arc<Entry>>, u64) {
         let inner = self.inner.lock();
-        (inner.entries.iter().cloned().collect(), inner.evicted)
+        (
+            inner.entries.iter().map(|(e, _)| Arc::clone(e)).collect(),
+            inner.evicted,
+        )
     }
 
     /// Entries passing `filter`, oldest first, and the eviction count.
@@ -291,7 +377,12 @@ mod tests {
     fn recorded_headers_copy_redact_and_round_trip() {
         let mut h = HeaderMap::new();
         h.insert("content-type", HeaderValue::from_static("application/json"));
-        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer secret"));
+        h.insert("authorization", HeaderValue::from_static("Bearer secret"));
+        h.insert(
+            "proxy-authorization",
+            HeaderValue::from_static("Basic c2VjcmV0"),
+        );
+        h.insert("x-auth-token", HeaderValue::from_static("t0k3n"));
         h.append("x-many", HeaderValue::from_static("a"));
         h.append("x-many", HeaderValue::from_static(""));
         let rec = RecordedHeaders::new(&h);
@@ -301,18 +392,20 @@ mod tests {
             [
                 (&b"content-type"[..], &b"application/json"[..]),
                 (&b"authorization"[..], &b"***"[..]),
+                (&b"proxy-authorization"[..], &b"***"[..]),
+                (&b"x-auth-token"[..], &b"***"[..]),
                 (&b"x-many"[..], &b"a"[..]),
                 (&b"x-many"[..], &b""[..]),
             ]
         );
         let map = rec.to_map();
         assert_eq!(map.get_all("x-many").iter().count(), 2);
-        assert_eq!(map.get(AUTHORIZATION).unwrap(), "***");
+        assert_eq!(map.get("authorization").unwrap(), "***");
     }
 
     #[test]
     fn capacity_bounds_and_counts_evictions() {
-        let j = Journal::new(3);
+        let j = Journal::new(3, usize::MAX, Counter::default());
         for n in 200..205 {
             j.record(entry(n));
         }
@@ -331,5 +424,34 @@ mod tests {
         assert_eq!(list[0]["status"], 204);
         j.clear();
         assert_eq!(j.list(&Filter::default()), (vec![], 0));
+    }
+
+    #[test]
+    fn bytes_bound_the_journal_and_evictions_are_counted() {
+        let one = entry(200).byte_size();
+        let j = Journal::new(1_000, one * 3 + one / 2, Counter::default());
+        for n in 200..210 {
+            j.record(entry(n));
+        }
+        let (entries, bytes, evicted) = j.usage();
+        assert_eq!((entries, evicted), (3, 7));
+        assert!(bytes <= one * 3 + one / 2);
+        // An entry bigger than the whole budget is not kept.
+        let mut big = entry(299);
+        big.body = Value::String("x".repeat(one * 4));
+        j.record(big);
+        assert_eq!(j.usage().2, 8);
+        assert_eq!(j.list(&Filter::default()).0.len(), 3);
+    }
+
+    #[test]
+    fn query_strings_keep_everything_but_secret_values() {
+        let uri: Uri = "/p?login=a&password=hunter2&X%5Bapi_key%5D=k&token&b=2"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            &*recorded_target(&uri),
+            "/p?login=a&password=***&X%5Bapi_key%5D=***&token=***&b=2"
+        );
     }
 }

@@ -96,6 +96,7 @@ fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
     let m = method.clone();
     let (found, allowed) = match segments.as_slice() {
         ["health"] => ((m == Method::GET).then_some(A::Health), GET),
+        ["metrics"] => ((m == Method::GET).then_some(A::Metrics), GET),
         ["users"] => (
             match m {
                 Method::GET => Some(A::ListUsers),
@@ -168,6 +169,33 @@ pub(crate) fn percent_decode(segment: &str) -> Option<String> {
         .decode_utf8()
         .ok()
         .map(std::borrow::Cow::into_owned)
+}
+
+/// The route's name in metrics: an endpoint, `options`, `admin`, or `unmatched` (404/405).
+pub(crate) fn label(method: &Method, path: &str) -> &'static str {
+    if is_admin(trim_path(path)) {
+        return "admin";
+    }
+    match route(method, path) {
+        Ok(Route::Api(endpoint)) => endpoint.label(),
+        Ok(Route::Options { .. }) => "options",
+        Ok(Route::Admin(_)) => "admin",
+        Err(_) => "unmatched",
+    }
+}
+
+/// A method's name in metrics: the standard ones, else `other`.
+pub(crate) fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::HEAD => "HEAD",
+        _ => "other",
+    }
 }
 
 /// Whether a path belongs to the mock's control surface.

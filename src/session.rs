@@ -10,12 +10,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::{Mutex, RwLock};
+use prometheus_client::metrics::counter::Counter;
 
 use crate::clock::{Clock, Timestamp};
 use crate::config::{Config, Settings};
 use crate::journal::Journal;
 use crate::scenario::{RuleEngine, Scenario};
-use crate::store::Store;
+use crate::store::{Budget, Store};
 
 /// The header that selects a session.
 pub(crate) const SESSION_HEADER: &str = "x-mock-session";
@@ -33,15 +34,19 @@ pub(crate) struct SessionState {
 }
 
 impl SessionState {
-    fn start(config: &Config, scenario: Arc<Scenario>) -> Self {
+    fn start(config: &Config, scenario: Arc<Scenario>, budget: &Arc<Budget>) -> Self {
         let settings = config.settings().overlay(scenario.settings());
-        let store = Store::new(settings.id_start, config.max_users());
+        let store = Store::new(
+            settings.id_start,
+            config.limits().max_users,
+            Arc::clone(budget),
+        );
         let now = settings.clock.now();
         for seed in scenario.users() {
             let mut draft = seed.clone();
             draft.now = now;
-            // A seed can only fail if --max-users is below the number of seeds; then the
-            // surplus seeds are dropped, as the store is full anyway.
+            // A seed can only fail if --max-users or --max-store-bytes is below what the seeds
+            // need; then the surplus seeds are dropped, as the store is full anyway.
             let _ = store.insert(draft, false, |_| ());
         }
         SessionState {
@@ -104,21 +109,28 @@ impl Library {
 /// One isolated mock state.
 pub(crate) struct Session {
     config: Arc<Config>,
+    /// The server-wide user byte budget every store of this session draws from.
+    budget: Arc<Budget>,
     library: Mutex<Library>,
     state: RwLock<Arc<SessionState>>,
     journal: Journal,
 }
 
 impl Session {
-    fn new(config: Arc<Config>, journal_capacity: usize) -> Self {
+    fn new(config: Arc<Config>, budget: Arc<Budget>, journal: Journal) -> Self {
         let active = config.active_scenario();
         Session {
-            state: RwLock::new(Arc::new(SessionState::start(&config, Arc::clone(&active)))),
+            state: RwLock::new(Arc::new(SessionState::start(
+                &config,
+                Arc::clone(&active),
+                &budget,
+            ))),
             library: Mutex::new(Library {
                 scenarios: config.scenarios().to_vec(),
                 active: active.name().to_owned(),
             }),
-            journal: Journal::new(journal_capacity),
+            journal,
+            budget,
             config,
         }
     }
@@ -146,7 +158,7 @@ impl Session {
 
     fn start(&self, scenario: Arc<Scenario>) -> usize {
         let seeded = scenario.users().len();
-        let fresh = Arc::new(SessionState::start(&self.config, scenario));
+        let fresh = Arc::new(SessionState::start(&self.config, scenario, &self.budget));
         *self.state.write() = fresh;
         self.journal.clear();
         seeded
@@ -197,6 +209,8 @@ pub(crate) struct BadSessionId;
 /// Every session of a server.
 pub(crate) struct Sessions {
     config: Arc<Config>,
+    budget: Arc<Budget>,
+    evictions: Counter,
     default: Arc<Session>,
     named: Mutex<HashMap<String, Named>>,
     tick: AtomicU64,
@@ -209,9 +223,22 @@ struct Named {
 
 impl Sessions {
     /// The `default` session, started from the configured active scenario.
-    pub(crate) fn new(config: Arc<Config>) -> Self {
+    pub(crate) fn new(config: Arc<Config>, evictions: Counter) -> Self {
+        let limits = config.limits();
+        let budget = Arc::new(Budget::new(limits.max_store_bytes));
+        let journal = Journal::new(
+            limits.journal_capacity,
+            limits.journal_bytes,
+            evictions.clone(),
+        );
         Sessions {
-            default: Arc::new(Session::new(Arc::clone(&config), config.journal_capacity())),
+            default: Arc::new(Session::new(
+                Arc::clone(&config),
+                Arc::clone(&budget),
+                journal,
+            )),
+            budget,
+            evictions,
             config,
             named: Mutex::new(HashMap::new()),
             tick: AtomicU64::new(0),
@@ -242,11 +269,12 @@ impl Sessions {
             slot.last_used = now;
             return Ok(Arc::clone(&slot.session));
         }
-        if self.config.max_sessions() == 0 {
+        let limits = self.config.limits();
+        if limits.max_sessions == 0 {
             return Ok(Arc::clone(&self.default));
         }
         // A linear scan: at most --max-sessions (256 by default) entries, once per new session.
-        if named.len() >= self.config.max_sessions()
+        if named.len() >= limits.max_sessions
             && let Some(oldest) = named
                 .iter()
                 .min_by_key(|(_, s)| s.last_used)
@@ -256,7 +284,12 @@ impl Sessions {
         }
         let session = Arc::new(Session::new(
             Arc::clone(&self.config),
-            self.config.session_journal_capacity(),
+            Arc::clone(&self.budget),
+            Journal::new(
+                limits.session_journal_capacity,
+                limits.session_journal_bytes,
+                self.evictions.clone(),
+            ),
         ));
         named.insert(
             id.to_owned(),
@@ -266,5 +299,31 @@ impl Sessions {
             },
         );
         Ok(session)
+    }
+}
+
+impl Sessions {
+    /// Active users, named sessions, journal entries and journal bytes, over every session.
+    pub(crate) fn sizes(&self) -> (usize, usize, usize, usize) {
+        let named: Vec<Arc<Session>> = self
+            .named
+            .lock()
+            .values()
+            .map(|n| Arc::clone(&n.session))
+            .collect();
+        let sessions = named.len();
+        let (mut users, mut entries, mut bytes) = (0, 0, 0);
+        for session in named.iter().chain(std::iter::once(&self.default)) {
+            users += session.state().store().active_count();
+            let (e, b, _) = session.journal().usage();
+            entries += e;
+            bytes += b;
+        }
+        (users, sessions, entries, bytes)
+    }
+
+    /// Bytes the users of every session take.
+    pub(crate) fn store_bytes(&self) -> usize {
+        self.budget.used()
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! Handlers return an [`AdminOk`] or an [`AdminError`]; the reply stage renders both.
 
+pub(crate) mod access;
 mod journal;
 mod scenarios;
 mod users;
@@ -21,6 +22,8 @@ use crate::validation::Schemas;
 pub(crate) enum AdminRoute {
     /// `GET /__admin/health`.
     Health,
+    /// `GET /__admin/metrics`.
+    Metrics,
     /// `GET /__admin/users`.
     ListUsers,
     /// `POST /__admin/users`.
@@ -62,6 +65,8 @@ pub(crate) enum AdminOk {
     Json(StatusCode, Value),
     /// No body.
     Empty(StatusCode),
+    /// A `200` with this content type and text.
+    Text(&'static str, String),
 }
 
 /// Why an admin request failed.
@@ -97,6 +102,14 @@ pub(crate) enum AdminError {
     /// A user body failed validation: the vendor's 422.
     #[error("validation failed")]
     Invalid(ApiError),
+    /// Refused by the access rules ([`access`]); the message says which and how to pass.
+    #[error("{0}")]
+    Forbidden(String),
+    /// `--admin-token` is set and the request does not carry it.
+    #[error(
+        "this mock's admin API needs its token: Authorization: Bearer TOKEN or X-Mock-Admin-Token: TOKEN"
+    )]
+    Unauthorized,
 }
 
 impl AdminError {
@@ -107,6 +120,8 @@ impl AdminError {
             AdminError::NotFound(_) | AdminError::NoEndpoint { .. } => StatusCode::NOT_FOUND,
             AdminError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AdminError::Invalid(e) => e.status(),
+            AdminError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AdminError::Unauthorized => StatusCode::UNAUTHORIZED,
         }
     }
 }
@@ -121,12 +136,18 @@ pub(crate) struct AdminContext<'a> {
     pub query: Option<&'a str>,
     /// The whole request body.
     pub body: &'a [u8],
+    /// The server's metrics exposition, rendered on demand.
+    pub metrics: &'a dyn Fn() -> String,
 }
 
 /// Serves one admin request.
 pub(crate) fn handle(ctx: &AdminContext<'_>, route: AdminRoute) -> Result<AdminOk, AdminError> {
     match route {
         AdminRoute::Health => ok(serde_json::json!({"status": "ok"})),
+        AdminRoute::Metrics => Ok(AdminOk::Text(
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            (ctx.metrics)(),
+        )),
         AdminRoute::ListUsers => users::list(ctx),
         AdminRoute::GetUser(login) => users::get(ctx, &login),
         AdminRoute::CreateUser => users::create(ctx),

@@ -19,13 +19,9 @@ pub(super) fn sync(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
             list.unwrap_or_else(|| Json::Array(Vec::new())),
         );
     }
-    ctx.state
-        .store()
-        .modify(
-            login,
-            |user| user.lifecycle_mut().cameras = Some(Json::Object(lists)),
-            |_| (),
-        )
-        .map(|()| Success::NoContent)
-        .ok_or_else(|| ctx.login_gone())
+    ctx.modify(
+        login,
+        |user| user.lifecycle_mut().cameras = Some(Json::Object(lists)),
+        |_| Success::NoContent,
+    )
 }

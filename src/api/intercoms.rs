@@ -15,13 +15,9 @@ pub(super) fn sync(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
         .filter(|v| !v.is_null())
         .map(to_json)
         .unwrap_or_else(|| Json::Array(Vec::new()));
-    ctx.state
-        .store()
-        .modify(
-            login,
-            |user| user.lifecycle_mut().intercoms = Some(list),
-            |_| (),
-        )
-        .map(|()| Success::NoContent)
-        .ok_or_else(|| ctx.login_gone())
+    ctx.modify(
+        login,
+        |user| user.lifecycle_mut().intercoms = Some(list),
+        |_| Success::NoContent,
+    )
 }

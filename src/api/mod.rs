@@ -13,8 +13,8 @@ use hyper::{Method, StatusCode};
 
 use crate::php::{Array, Value};
 use crate::session::SessionState;
-use crate::store::User;
-use crate::validation::{ErrorBag, Rule, SchemaId, Schemas, field_failure};
+use crate::store::{StoreError, User};
+use crate::validation::{ErrorBag, Overload, Rule, SchemaId, Schemas, field_failure};
 
 pub(crate) use users::{store_draft, validated_draft};
 
@@ -44,6 +44,21 @@ pub(crate) fn method_list(methods: &[Method], separator: &str) -> String {
         .map(Method::as_str)
         .collect::<Vec<_>>()
         .join(separator)
+}
+
+impl Endpoint {
+    /// The endpoint's name in metrics and logs.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Endpoint::UserCreate => "user_create",
+            Endpoint::UserUpdate => "user_update",
+            Endpoint::UserDelete => "user_delete",
+            Endpoint::LicensesSet => "licenses_set",
+            Endpoint::LicensesCheck => "licenses_check",
+            Endpoint::Cameras => "cameras",
+            Endpoint::Intercoms => "intercoms",
+        }
+    }
 }
 
 /// What a handler needs besides its input.
@@ -95,12 +110,12 @@ pub(crate) enum ApiError {
     /// Validation failed.
     #[error("validation failed")]
     Validation(ErrorBag),
-    /// The user store reached its bound.
-    #[error("the user store is full ({capacity} users)")]
-    StoreFull {
-        /// The bound.
-        capacity: usize,
-    },
+    /// The input is more than Laravel could validate within PHP's limits.
+    #[error("input too large to validate")]
+    Overloaded,
+    /// The user store reached a bound (`--max-users` or `--max-store-bytes`).
+    #[error("the user {0}")]
+    StoreFull(StoreError),
 }
 
 impl ApiError {
@@ -111,8 +126,14 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::StoreFull { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::StoreFull(_) | ApiError::Overloaded => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+impl From<Overload> for ApiError {
+    fn from(_: Overload) -> Self {
+        ApiError::Overloaded
     }
 }
 
@@ -137,6 +158,23 @@ impl RequestContext<'_> {
         self.state.settings().locale
     }
 
+    /// Applies `change` to the active user with this login and returns `view` of the result.
+    ///
+    /// # Errors
+    /// 422 when the login went away since validation; 500 when the store has no room.
+    fn modify<R>(
+        &self,
+        login: &str,
+        change: impl FnOnce(&mut User),
+        view: impl FnOnce(&User) -> R,
+    ) -> Result<R, ApiError> {
+        match self.state.store().modify(login, change, view) {
+            Ok(Some(viewed)) => Ok(viewed),
+            Ok(None) => Err(self.login_gone()),
+            Err(e) => Err(ApiError::StoreFull(e)),
+        }
+    }
+
     /// Whether an active user has this login (Laravel's `unique` / `exists` query).
     fn taken(&self, login: &str) -> bool {
         self.state.store().login_taken(login)
@@ -149,7 +187,7 @@ impl RequestContext<'_> {
         let bag = self
             .schemas
             .get(id)
-            .validate_with_store(input, self.locale(), &|login| self.taken(login));
+            .validate_with_store(input, self.locale(), &|login| self.taken(login))?;
         if !bag.is_empty() {
             return Err(ApiError::Validation(bag));
         }

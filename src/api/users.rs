@@ -24,9 +24,9 @@ pub(crate) fn validated_draft(
 ) -> Result<UserDraft, ApiError> {
     let schema = ctx.schemas.get(SchemaId::UserCreate);
     let bag = if ctx.state.settings().on_duplicate_login.is_upsert() {
-        schema.validate(input, ctx.locale())
+        schema.validate(input, ctx.locale())?
     } else {
-        schema.validate_with_store(input, ctx.locale(), &|login| ctx.taken(login))
+        schema.validate_with_store(input, ctx.locale(), &|login| ctx.taken(login))?
     };
     if !bag.is_empty() {
         return Err(ApiError::Validation(bag));
@@ -46,7 +46,7 @@ pub(crate) fn store_draft(
     match ctx.state.store().insert(draft, upsert, Clone::clone) {
         Ok(stored) => Ok(stored),
         Err(StoreError::LoginTaken) => Err(ctx.field_error("login", Rule::Unique, false)),
-        Err(StoreError::Full(capacity)) => Err(ApiError::StoreFull { capacity }),
+        Err(e) => Err(ApiError::StoreFull(e)),
     }
 }
 
@@ -86,10 +86,7 @@ pub(super) fn update(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
         }
         user.updated_at = now;
     };
-    store
-        .modify(login, change, Clone::clone)
-        .map(Success::User)
-        .ok_or_else(|| ctx.login_gone())
+    ctx.modify(login, change, |user| Success::User(user.clone()))
 }
 
 /// `DELETE /api/v1/billing/user/manage`: soft-delete; the login can be created again.

@@ -5,6 +5,7 @@
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
+use hyper::Version;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap};
 
@@ -23,6 +24,36 @@ pub(crate) enum BodyError {
     },
     /// The client broke off or sent a malformed body.
     Broken,
+    /// The body did not arrive within `--body-timeout-ms`.
+    TimedOut,
+    /// HTTP/1.1 without `Host` (RFC 9112 3.2: a server must answer 400).
+    NoHost,
+    /// A transfer coding other than `chunked` (RFC 9112 6.1: 501).
+    UnsupportedCoding,
+}
+
+/// Checks what must hold before a body is read: HTTP/1.1 needs `Host`, and `chunked` is
+/// the only transfer coding the mock decodes (hyper would pass `gzip, chunked` through
+/// still compressed).
+///
+/// # Errors
+/// [`BodyError::NoHost`] or [`BodyError::UnsupportedCoding`].
+pub(crate) fn check_framing(version: Version, headers: &HeaderMap) -> Result<(), BodyError> {
+    if version == Version::HTTP_11 && !headers.contains_key(header::HOST) {
+        return Err(BodyError::NoHost);
+    }
+    let mut codings = headers.get_all(header::TRANSFER_ENCODING).iter().peekable();
+    if codings.peek().is_some() {
+        let all: Vec<&[u8]> = codings
+            .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+            .map(<[u8]>::trim_ascii)
+            .filter(|c| !c.is_empty())
+            .collect();
+        if !matches!(all.as_slice(), [only] if only.eq_ignore_ascii_case(b"chunked")) {
+            return Err(BodyError::UnsupportedCoding);
+        }
+    }
+    Ok(())
 }
 
 /// Reads the whole body, at most `limit` bytes of it kept.
@@ -35,7 +66,12 @@ pub(crate) async fn read(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
+    // Reading an `Expect: 100-continue` body makes hyper send `100 Continue`: a body
+    // declared too large is refused before, so the client never sends it.
+    let expects_continue = headers
+        .get(header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if declared.is_some_and(|n| n > DRAIN_LIMIT || (expects_continue && n > limit)) {
         return Err(BodyError::TooLarge { drained: false });
     }
     // The common case is one frame: keep it as it is, copying only when there are several.

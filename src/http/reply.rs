@@ -17,7 +17,7 @@ use super::page::{absolute, error_page, reason_phrase, redirect_page};
 use crate::admin::{AdminError, AdminOk};
 use crate::api::{ApiError, Success, method_list};
 use crate::php::json::write_string;
-use crate::store::User;
+use crate::store::{StoreError, User};
 use crate::validation::{ErrorBag, Locale};
 
 /// The body type of every response.
@@ -97,8 +97,16 @@ impl Reply {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache, private"),
         );
+        // A header set here replaces the default of the same name (a rule's own
+        // `Content-Type`); the same name given twice here keeps both.
+        let mut set: Vec<HeaderName> = Vec::new();
         for (name, value) in self.headers {
-            headers.append(name, value);
+            if set.contains(&name) {
+                headers.append(name, value);
+            } else {
+                headers.insert(name.clone(), value);
+                set.push(name);
+            }
         }
         if !diagnostics.is_empty() {
             headers.insert(DIAGNOSTIC, header_value(&diagnostics.join("; ")));
@@ -206,12 +214,20 @@ pub(crate) fn api_error(error: ApiError, negotiation: &Negotiation, locale: Loca
             }
             Reply::json(status, bag.to_json(locale))
         }
-        ApiError::StoreFull { capacity } => exception(status, "Server Error", negotiation).header(
+        ApiError::Overloaded => exception(status, "Server Error", negotiation).header(
             DIAGNOSTIC,
-            header_value(&format!(
-                "user store full ({capacity} users); raise --max-users or reset"
-            )),
+            HeaderValue::from_static(
+                "input too large to validate: Laravel would run past PHP's time or memory limit",
+            ),
         ),
+        ApiError::StoreFull(full) => {
+            let hint = match full {
+                StoreError::NoRoom(_) => "raise --max-store-bytes, reset, or use fewer sessions",
+                _ => "raise --max-users or reset",
+            };
+            exception(status, "Server Error", negotiation)
+                .header(DIAGNOSTIC, header_value(&format!("user {full}; {hint}")))
+        }
     }
 }
 
@@ -318,6 +334,9 @@ pub(crate) fn admin(result: Result<AdminOk, AdminError>, locale: Locale) -> Repl
     match result {
         Ok(AdminOk::Json(status, value)) => Reply::json(status, value.to_string()),
         Ok(AdminOk::Empty(status)) => Reply::empty(status),
+        Ok(AdminOk::Text(content_type, text)) => {
+            Reply::with_type(StatusCode::OK, content_type, text)
+        }
         Err(AdminError::Invalid(e)) => {
             let json_only = Negotiation {
                 expects_json: true,
@@ -334,6 +353,10 @@ pub(crate) fn admin(result: Result<AdminOk, AdminError>, locale: Locale) -> Repl
                 AdminError::MethodNotAllowed { allowed, .. } => {
                     reply.header(header::ALLOW, header_value(&method_list(allowed, ", ")))
                 }
+                AdminError::Unauthorized => reply.header(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"vms-billing-mock admin\""),
+                ),
                 _ => reply,
             }
         }

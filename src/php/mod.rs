@@ -81,6 +81,14 @@ impl Key {
         }
     }
 
+    /// About how many bytes the key takes as text (an integer counts as 8).
+    pub(crate) fn byte_len(&self) -> usize {
+        match self {
+            Key::Int(_) => 8,
+            Key::Str(s) => s.len(),
+        }
+    }
+
     /// Whether this key, read as a dotted path segment, is `segment` (`"5"` is `Int(5)`).
     pub(crate) fn matches(&self, segment: &str) -> bool {
         *self == Key::from_str(segment)

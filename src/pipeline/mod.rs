@@ -12,6 +12,7 @@
 //! for happens afterwards, in [`handle`], with nothing held.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use hyper::body::Incoming;
@@ -26,6 +27,7 @@ use crate::http::body::{self, BodyError};
 use crate::http::input::{self, LaravelRequest};
 use crate::http::negotiate::expects_json;
 use crate::http::reply::{self, Body, Negotiation, RULE_HEADER, Reply, header_value};
+use crate::metrics::RequestLabels;
 use crate::php::{self, Array};
 use crate::router::{self, Route, RouteError, laravel_path};
 use crate::scenario::{Action, Fault, RequestView};
@@ -44,6 +46,8 @@ pub struct Outcome {
     pub answer: Answer,
     /// How long to wait first (a scenario's `delay_ms`), in milliseconds.
     pub delay_ms: u64,
+    /// The scenario rule that answered, if one did.
+    pub rule: Option<Arc<str>>,
 }
 
 /// How a request is answered.
@@ -60,23 +64,58 @@ pub enum Answer {
     },
 }
 
-/// Serves one request from a connection: read the body, [`process`] it, wait, answer.
+/// Serves one request from a connection: check its framing, read the body within its
+/// time and size, [`process`] it, wait, answer, count it.
 pub(crate) async fn handle(
     state: Arc<AppState>,
     conn: Arc<ConnControl>,
     req: Request<Incoming>,
 ) -> Response<Body> {
+    let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let bytes = match body::read(&parts.headers, body, state.config.max_body_bytes()).await {
+    let labels = (
+        router::label(&parts.method, parts.uri.path()),
+        router::method_label(&parts.method),
+    );
+    let count = |status: u16, rule: Option<&str>| {
+        state.metrics.request(
+            RequestLabels {
+                route: labels.0,
+                method: labels.1,
+                status,
+                rule: rule.unwrap_or("default").to_owned(),
+            },
+            started.elapsed().as_secs_f64(),
+        );
+    };
+    let limits = state.limits();
+    let read = match body::check_framing(parts.version, &parts.headers) {
+        Ok(()) => tokio::time::timeout(
+            limits.body_timeout,
+            body::read(&parts.headers, body, limits.max_body_bytes),
+        )
+        .await
+        .unwrap_or(Err(BodyError::TimedOut)),
+        Err(e) => Err(e),
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
-        Err(e) => return body_error(&state, &parts, e),
+        Err(e) => {
+            let response = body_error(&state, &parts, e);
+            count(response.status().as_u16(), None);
+            return response;
+        }
     };
     let outcome = process(&state, parts, bytes);
     state.wait(outcome.delay_ms).await;
     match outcome.answer {
-        Answer::Respond(response) => response,
+        Answer::Respond(response) => {
+            count(response.status().as_u16(), outcome.rule.as_deref());
+            response
+        }
         Answer::Drop { reset, hold_ms } => {
             state.wait(hold_ms).await;
+            count(0, outcome.rule.as_deref());
             conn.kill(reset);
             // The connection task drops the connection, and this future with it.
             std::future::pending().await
@@ -121,11 +160,12 @@ impl Handled {
 pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
     // The server refuses an oversized body while reading it; a body handed in whole (the
     // in-process `Mock`) gets the same answer here.
-    if bytes.len() > state.config.max_body_bytes() {
+    if bytes.len() > state.config.limits().max_body_bytes {
         let response = body_error(state, &parts, BodyError::TooLarge { drained: true });
         return Outcome {
             answer: Answer::Respond(response),
             delay_ms: 0,
+            rule: None,
         };
     }
     let session = match session_of(state, &parts) {
@@ -138,13 +178,15 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
     let negotiation = negotiation(&parts, current.settings().strict_accept);
     let locale = current.settings().locale;
     if router::is_admin(parts.uri.path()) {
-        let result = match router::route(&parts.method, parts.uri.path()) {
+        let allowed = admin::access::check(&parts, state.config.admin(), state.config.addr().ip());
+        let result = allowed.and_then(|()| match router::route(&parts.method, parts.uri.path()) {
             Ok(Route::Admin(route)) => admin::handle(
                 &AdminContext {
                     session: &session,
                     schemas: state.config.schemas(),
                     query: parts.uri.query(),
                     body: &bytes,
+                    metrics: &|| state.metrics_text(),
                 },
                 route,
             ),
@@ -157,7 +199,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
                 path: parts.uri.path().to_owned(),
                 allowed,
             }),
-        };
+        });
         return respond(reply::admin(result, locale), &[]);
     }
 
@@ -216,6 +258,9 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         body: handled.journal_body,
     };
     record(&session, &parts, bytes.len(), recorded);
+    if let Some(fault) = handled.fault {
+        state.metrics.fault(fault.name());
+    }
     let delay_ms = decision.as_ref().map_or(0, |d| d.delay_ms);
     let answer = match (handled.reply, handled.fault) {
         (Some(reply), _) => {
@@ -236,13 +281,18 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
             hold_ms: 0,
         },
     };
-    Outcome { answer, delay_ms }
+    Outcome {
+        answer,
+        delay_ms,
+        rule: decision.map(|d| d.label),
+    }
 }
 
 fn respond(reply: Reply, diagnostics: &[String]) -> Outcome {
     Outcome {
         answer: Answer::Respond(reply.into_response(diagnostics)),
         delay_ms: 0,
+        rule: None,
     }
 }
 
@@ -341,27 +391,41 @@ fn default_behaviour(
 fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Body> {
     let negotiation = negotiation(parts, state.config.settings().strict_accept);
     let (reply, diagnostic) = match error {
-        BodyError::TooLarge { drained } => {
+        BodyError::TooLarge { .. } => {
             let reply =
                 reply::api_error(ApiError::PayloadTooLarge, &negotiation, Default::default());
-            let reply = if drained {
-                reply
-            } else {
-                reply.header(header::CONNECTION, HeaderValue::from_static("close"))
-            };
             (
                 reply,
                 format!(
                     "body is over --max-body-bytes ({})",
-                    state.config.max_body_bytes()
+                    state.config.limits().max_body_bytes
                 ),
             )
         }
         BodyError::Broken => (
-            reply::exception(StatusCode::BAD_REQUEST, "Bad Request", &negotiation)
-                .header(header::CONNECTION, HeaderValue::from_static("close")),
+            reply::exception(StatusCode::BAD_REQUEST, "Bad Request", &negotiation),
             "the request body broke off".to_owned(),
         ),
+        BodyError::TimedOut => (
+            reply::exception(StatusCode::REQUEST_TIMEOUT, "Request Timeout", &negotiation),
+            format!(
+                "the body did not arrive within --body-timeout-ms ({} ms)",
+                state.limits().body_timeout.as_millis()
+            ),
+        ),
+        BodyError::NoHost => (
+            reply::exception(StatusCode::BAD_REQUEST, "Bad Request", &negotiation),
+            "an HTTP/1.1 request needs a Host header".to_owned(),
+        ),
+        BodyError::UnsupportedCoding => (
+            reply::exception(StatusCode::NOT_IMPLEMENTED, "Not Implemented", &negotiation),
+            "only the chunked transfer coding is supported".to_owned(),
+        ),
+    };
+    // Only a fully read body leaves the connection usable.
+    let reply = match error {
+        BodyError::TooLarge { drained: true } => reply,
+        _ => reply.header(header::CONNECTION, HeaderValue::from_static("close")),
     };
     if let (false, Ok(session)) = (router::is_admin(parts.uri.path()), session_of(state, parts)) {
         record(

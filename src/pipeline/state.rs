@@ -6,12 +6,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{Notify, watch};
 
 use crate::config::Config;
+use crate::limits::Limits;
+use crate::metrics::{Metrics, OpenConnection, Sizes};
 use crate::session::Sessions;
 
 /// The state one server shares between its connections; passed around as `Arc<AppState>`.
 pub(crate) struct AppState {
     pub(super) config: Arc<Config>,
     pub(super) sessions: Sessions,
+    pub(super) metrics: Metrics,
     /// Turns `true` when the server shuts down, so held requests stop waiting.
     shutdown: watch::Receiver<bool>,
 }
@@ -20,11 +23,41 @@ impl AppState {
     /// Fresh state for a configuration.
     pub(crate) fn new(config: Config, shutdown: watch::Receiver<bool>) -> Self {
         let config = Arc::new(config);
+        let metrics = Metrics::default();
         AppState {
-            sessions: Sessions::new(Arc::clone(&config)),
+            sessions: Sessions::new(Arc::clone(&config), metrics.journal_evictions()),
+            metrics,
             config,
             shutdown,
         }
+    }
+
+    /// The bounds in force.
+    pub(crate) fn limits(&self) -> &Limits {
+        self.config.limits()
+    }
+
+    /// Counts a connection as open until the guard is dropped.
+    pub(crate) fn connection_opened(&self) -> OpenConnection {
+        self.metrics.connection_opened()
+    }
+
+    /// Counts a connection refused over the cap.
+    pub(crate) fn connection_refused(&self) {
+        self.metrics.connection_refused();
+    }
+
+    /// The metrics exposition, sizes as of now.
+    pub(crate) fn metrics_text(&self) -> String {
+        let (users, sessions, journal_entries, journal_bytes) = self.sessions.sizes();
+        let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.metrics.render(Sizes {
+            users: as_i64(users),
+            store_bytes: as_i64(self.sessions.store_bytes()),
+            sessions: as_i64(sessions),
+            journal_entries: as_i64(journal_entries),
+            journal_bytes: as_i64(journal_bytes),
+        })
     }
 
     /// Waits `ms` milliseconds, or less if the server starts shutting down.

@@ -121,7 +121,7 @@ pub(super) struct MatchParts {
 pub(super) struct FileRespond {
     #[serde(default, deserialize_with = "present")]
     pub(super) errors: Option<Value>,
-    #[serde(default, deserialize_with = "ranged::<_, 100, 599>")]
+    #[serde(default, deserialize_with = "ranged::<_, 200, 599>")]
     pub(super) status: Option<u64>,
     #[serde(default, deserialize_with = "present")]
     pub(super) body: Option<Value>,
@@ -255,7 +255,9 @@ fn seed_users(
             ));
         }
         normalise::normalise(&mut input);
-        let failures = schema.validate(&input, locale);
+        let failures = schema
+            .validate(&input, locale)
+            .map_err(|_| ScenarioError::new(source, &path, "too large to validate"))?;
         if let Some((field, messages)) = failures.into_fields().next() {
             let message = messages.into_iter().next().unwrap_or_default();
             return Err(ScenarioError::new(

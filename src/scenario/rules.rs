@@ -229,11 +229,28 @@ impl FileRespond {
             .ok_or_else(|| {
                 ScenarioError::new(source, &at, format!("{code} is not an HTTP status"))
             })?;
+        if self.body.is_some() && matches!(code, 204 | 304) {
+            return Err(ScenarioError::new(
+                source,
+                join(path, "body"),
+                format!("a {code} answer has no body"),
+            ));
+        }
         let mut headers = Vec::new();
         for (name, value) in self.headers.iter().flatten() {
             let at = join(&join(path, "headers"), name);
             let header = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| ScenarioError::new(source, &at, "not a valid header name"))?;
+            if FRAMING_HEADERS.contains(&header.as_str()) {
+                return Err(ScenarioError::new(
+                    source,
+                    &at,
+                    format!(
+                        "{name} frames the message and is set by the server; remove it (refused: {})",
+                        FRAMING_HEADERS.join(", ")
+                    ),
+                ));
+            }
             let text = match value {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
@@ -256,6 +273,19 @@ impl FileRespond {
         })
     }
 }
+
+/// Headers that decide where a message ends or what the connection does. A rule setting
+/// one would desynchronise the client's reading of every later response on the connection.
+const FRAMING_HEADERS: [&str; 8] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-connection",
+];
 
 fn errors_bag(source: &str, path: &str, v: &Value) -> Result<ErrorBag, ScenarioError> {
     let Value::Object(m) = v else {
@@ -392,7 +422,7 @@ mod tests {
         for (rule, expected) in [
             (
                 r#"{"respond": {"status": 1000}}"#,
-                "t.json: rules[0].respond.status: expected an integer from 100 to 599, found 1000",
+                "t.json: rules[0].respond.status: expected an integer from 200 to 599, found 1000",
             ),
             (
                 r#"{"respond": {"status": 500, "headers": {"Bad Name": "1"}}}"#,
@@ -421,5 +451,39 @@ mod tests {
         ] {
             assert_eq!(refused(rule), expected, "{rule}");
         }
+    }
+
+    #[test]
+    fn answers_that_would_break_http_are_refused() {
+        for status in [100, 101, 103, 199] {
+            assert_eq!(
+                refused(&format!(r#"{{"respond": {{"status": {status}}}}}"#)),
+                format!(
+                    "t.json: rules[0].respond.status: expected an integer from 200 to 599, found {status}"
+                )
+            );
+        }
+        for name in [
+            "Content-Length",
+            "Transfer-Encoding",
+            "Connection",
+            "Keep-Alive",
+            "Upgrade",
+            "TE",
+            "Trailer",
+            "Proxy-Connection",
+        ] {
+            let rule = format!(r#"{{"respond": {{"status": 200, "headers": {{"{name}": "1"}}}}}}"#);
+            assert_eq!(
+                refused(&rule),
+                format!(
+                    "t.json: rules[0].respond.headers.{name}: {name} frames the message and is set by the server; remove it (refused: content-length, transfer-encoding, connection, keep-alive, upgrade, te, trailer, proxy-connection)"
+                )
+            );
+        }
+        assert_eq!(
+            refused(r#"{"respond": {"status": 204, "body": {"a": 1}}}"#),
+            "t.json: rules[0].respond.body: a 204 answer has no body"
+        );
     }
 }

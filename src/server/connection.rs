@@ -1,25 +1,67 @@
 //! One client connection: the socket wrapper that can be reset on purpose when a request
-//! asks for it ([`ConnControl`], scenario faults).
+//! asks for it ([`ConnControl`], scenario faults), and that gives up on a client which stops
+//! reading its answer.
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
+use std::future::Future;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
+use tokio::time::{Instant, Sleep};
+
 use crate::pipeline::ConnControl;
 
-/// A TCP stream that, when dropped after a `kill(reset: true)`, closes with RST.
+/// A TCP stream that, when dropped after a `kill(reset: true)`, closes with RST, and whose
+/// writes fail with `TimedOut` once they have made no progress for `stall_limit` (a client
+/// that never reads would otherwise hold its answer, and the connection, forever).
 pub(crate) struct FaultIo {
     stream: TcpStream,
     control: std::sync::Arc<ConnControl>,
+    stall_limit: Duration,
+    /// Armed while a write is blocked; disarmed by any progress.
+    stall: Option<Pin<Box<Sleep>>>,
 }
 
 impl FaultIo {
     /// Wraps an accepted stream.
-    pub(crate) fn new(stream: TcpStream, control: std::sync::Arc<ConnControl>) -> Self {
-        FaultIo { stream, control }
+    pub(crate) fn new(
+        stream: TcpStream,
+        control: std::sync::Arc<ConnControl>,
+        stall_limit: Duration,
+    ) -> Self {
+        FaultIo {
+            stream,
+            control,
+            stall_limit,
+            stall: None,
+        }
+    }
+
+    /// Passes a write's result through, timing how long writes stay blocked.
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.stall = None;
+            return polled;
+        }
+        let limit = self.stall_limit;
+        let stall = self
+            .stall
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(Instant::now() + limit)));
+        match stall.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client stopped reading its answer",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -48,11 +90,13 @@ impl AsyncWrite for FaultIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.watch(cx, polled)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        let polled = Pin::new(&mut self.stream).poll_flush(cx);
+        self.watch(cx, polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -64,7 +108,8 @@ impl AsyncWrite for FaultIo {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.watch(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -13,7 +13,9 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::error::StartupError;
@@ -22,6 +24,56 @@ use connection::FaultIo;
 
 /// How long shutdown waits for in-flight requests before closing what is left.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// Refusals (`503` to a connection over `--max-connections`) in progress at once; beyond
+/// this a connection is closed without an answer.
+const MAX_REFUSALS: usize = 64;
+/// How long a refusal waits for the client's request before closing.
+const REFUSAL_TIME: Duration = Duration::from_secs(1);
+/// The polite refusal: the client may retry in a second.
+const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncache-control: no-cache, private\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 33\r\n\r\n{\"message\":\"Service Unavailable\"}";
+
+/// Open files the process needs besides its connections (listener, runtime, files).
+const SPARE_FILES: u64 = 64;
+
+/// The connection cap the process can keep: raises the open-files limit as far as the system
+/// allows, and lowers the cap (with a warning) if even that is too few. Without this, a
+/// client holding connections open would make `accept` fail for everyone at `ulimit -n`.
+fn fit_open_files(wanted: usize) -> usize {
+    let needed = (wanted as u64).saturating_add(SPARE_FILES);
+    match rlimit::increase_nofile_limit(needed) {
+        Ok(allowed) if allowed < needed => {
+            let fits = usize::try_from(allowed.saturating_sub(SPARE_FILES))
+                .unwrap_or(usize::MAX)
+                .max(1);
+            eprintln!(
+                "vms-billing-mock: --max-connections {wanted} needs {needed} open files, the system allows {allowed}: serving at most {fits} connections"
+            );
+            fits
+        }
+        _ => wanted,
+    }
+}
+
+/// Answers a connection over the cap with a `503` and closes it. Whatever the client sends is
+/// read and thrown away for up to a second: closing a socket with unread data sends a reset,
+/// which could destroy the answer before the client reads it.
+fn refuse(stream: TcpStream, refusals: &Arc<Semaphore>) {
+    let Ok(permit) = Arc::clone(refusals).try_acquire_owned() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(REFUSAL_TIME, async {
+            let mut stream = stream;
+            stream.write_all(REFUSAL).await?;
+            stream.shutdown().await?;
+            let mut buf = [0u8; 4096];
+            while stream.read(&mut buf).await? > 0 {}
+            Ok::<_, io::Error>(())
+        })
+        .await;
+        drop(permit);
+    });
+}
 
 /// A bound, not yet serving, mock server.
 pub struct Server {
@@ -72,9 +124,18 @@ impl Server {
             stopping,
             ..
         } = self;
+        let limits = state.limits().clone();
+        let max_connections = fit_open_files(limits.max_connections);
         let graceful = GracefulShutdown::new();
         let mut builder = http1::Builder::new();
-        builder.timer(TokioTimer::new()).keep_alive(true);
+        // hyper starts this timer whenever it waits for a request head, so it also closes a
+        // keep-alive connection left idle this long.
+        builder
+            .timer(TokioTimer::new())
+            .keep_alive(true)
+            .header_read_timeout(limits.header_timeout);
+        let slots = Arc::new(Semaphore::new(max_connections));
+        let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
         tokio::pin!(shutdown);
         loop {
             let stream = tokio::select! {
@@ -89,28 +150,42 @@ impl Server {
                 },
                 () = &mut shutdown => break,
             };
+            let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                state.connection_refused();
+                refuse(stream, &refusals);
+                continue;
+            };
             let _ = stream.set_nodelay(true);
             let state = Arc::clone(&state);
             let control = Arc::new(ConnControl::default());
             let svc_control = Arc::clone(&control);
+            let svc_state = Arc::clone(&state);
             let svc = service_fn(move |req| {
-                let state = Arc::clone(&state);
+                let state = Arc::clone(&svc_state);
                 let control = Arc::clone(&svc_control);
                 async move {
                     Ok::<_, std::convert::Infallible>(pipeline::handle(state, control, req).await)
                 }
             });
-            let io = TokioIo::new(FaultIo::new(stream, Arc::clone(&control)));
+            let io = TokioIo::new(FaultIo::new(
+                stream,
+                Arc::clone(&control),
+                limits.idle_timeout,
+            ));
             let conn = graceful.watch(builder.serve_connection(io, svc));
+            let open = state.connection_opened();
             tokio::spawn(async move {
                 tokio::select! {
                     // Polled in order: no per-poll random choice on the hot path.
                     biased;
-                    // A client that breaks off mid-request is not the mock's problem.
+                    // A client that breaks off mid-request is not the mock's problem: hyper
+                    // notices the closed socket and the request's future is dropped with it.
                     _ = conn => {}
                     // A scripted fault: dropping the connection closes (or resets) it unanswered.
                     () = control.killed() => {}
                 }
+                drop(open);
+                drop(slot);
             });
         }
         drop(listener);

@@ -108,13 +108,13 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::draft;
+    use super::super::tests::{draft, unbounded};
     use super::*;
     use crate::clock::Timestamp;
 
     #[test]
     fn licences_are_a_pool_shared_by_active_users() {
-        let store = Store::new(1, 10);
+        let store = Store::new(1, 10, unbounded());
         store.insert(draft("a"), false, |_| ()).unwrap();
         store.insert(draft("b"), false, |_| ()).unwrap();
         let caps = [Some(5), None, Some(0)];
@@ -165,7 +165,7 @@ mod tests {
 
     #[test]
     fn running_totals_match_a_full_count_across_shards() {
-        let store = Store::new(1, 1000);
+        let store = Store::new(1, 1000, unbounded());
         for i in 0..200 {
             store
                 .insert(draft(&format!("u{i}")), false, |_| ())

@@ -10,16 +10,20 @@
 //! shard at once ([`licenses`]); it takes them in index order, the one lock order here. The
 //! store is bounded by `capacity`; soft-deleted users count against it until a reset.
 
+mod budget;
 mod licenses;
 mod user;
 
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use hashbrown::HashTable;
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::clock::Timestamp;
+
+pub(crate) use budget::{Budget, json_bytes};
 
 #[cfg(test)]
 pub(crate) use user::Property;
@@ -36,6 +40,9 @@ pub(crate) enum StoreError {
     /// The store holds `capacity` users.
     #[error("store full ({0} users)")]
     Full(usize),
+    /// The users of all sessions together would take more than `--max-store-bytes`.
+    #[error("store full ({0} bytes)")]
+    NoRoom(usize),
 }
 
 /// What an insert did.
@@ -55,8 +62,17 @@ pub(crate) struct Store {
     next_id: AtomicU64,
     held: AtomicUsize,
     capacity: usize,
+    /// The server-wide byte budget, and what this store took from it.
+    budget: Arc<Budget>,
+    bytes: AtomicUsize,
     keys: foldhash::fast::RandomState,
     salt: RandomState,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.budget.give_back(*self.bytes.get_mut());
+    }
 }
 
 /// Users per chunk of a shard's list. A list grows by whole chunks, so a growing store never
@@ -164,13 +180,16 @@ impl Shard {
 }
 
 impl Store {
-    /// An empty store whose first id is `id_start`, holding at most `capacity` users.
-    pub(crate) fn new(id_start: u64, capacity: usize) -> Self {
+    /// An empty store whose first id is `id_start`, holding at most `capacity` users, whose
+    /// bytes come out of `budget`.
+    pub(crate) fn new(id_start: u64, capacity: usize, budget: Arc<Budget>) -> Self {
         Store {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             next_id: AtomicU64::new(id_start),
             held: AtomicUsize::new(0),
             capacity,
+            budget,
+            bytes: AtomicUsize::new(0),
             keys: foldhash::fast::RandomState::default(),
             salt: RandomState::new(),
         }
@@ -233,7 +252,9 @@ impl Store {
             }
             let password_hash = self.hash_password(&draft.password);
             let existing = shard.users.get_mut(index);
-            existing.overwrite(draft, password_hash);
+            let mut updated = existing.clone();
+            updated.overwrite(draft, password_hash);
+            self.resize(existing, updated)?;
             return Ok((Inserted::Updated, view(existing)));
         }
         if self.held.fetch_add(1, Ordering::SeqCst) >= self.capacity
@@ -244,6 +265,12 @@ impl Store {
         }
         let password_hash = self.hash_password(&draft.password);
         let mut user = User::new(draft, password_hash);
+        let bytes = budget::user_bytes(&user);
+        if !self.budget.take(bytes) {
+            self.held.fetch_sub(1, Ordering::SeqCst);
+            return Err(StoreError::NoRoom(self.budget.limit()));
+        }
+        self.bytes.fetch_add(bytes, Ordering::SeqCst);
         user.id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let index = shard.users.len() as u32;
         shard.users.push(user);
@@ -286,24 +313,54 @@ impl Store {
     }
 
     /// Applies `change` to the active user with this login, then hands it to `view`.
+    /// `Ok(None)` when there is no such user.
+    ///
+    /// # Errors
+    /// [`StoreError::NoRoom`] when the change would grow the users past the byte budget;
+    /// the user is left as it was.
     pub(crate) fn modify<R>(
         &self,
         login: &str,
         change: impl FnOnce(&mut User),
         view: impl FnOnce(&User) -> R,
-    ) -> Option<R> {
+    ) -> Result<Option<R>, StoreError> {
         let hash = self.key_hash(login);
         let mut shard = self.shard(hash);
-        let index = shard.find(hash, login)?;
+        let Some(index) = shard.find(hash, login) else {
+            return Ok(None);
+        };
         let user = shard.users.get_mut(index);
-        change(user);
-        Some(view(user))
+        let mut changed = user.clone();
+        change(&mut changed);
+        self.resize(user, changed)?;
+        Ok(Some(view(user)))
+    }
+
+    /// Replaces `user` by `changed` if the difference in size fits the budget.
+    fn resize(&self, user: &mut User, changed: User) -> Result<(), StoreError> {
+        let (before, after) = (budget::user_bytes(user), budget::user_bytes(&changed));
+        if after > before {
+            if !self.budget.take(after - before) {
+                return Err(StoreError::NoRoom(self.budget.limit()));
+            }
+            self.bytes.fetch_add(after - before, Ordering::SeqCst);
+        } else {
+            self.budget.give_back(before - after);
+            self.bytes.fetch_sub(before - after, Ordering::SeqCst);
+        }
+        *user = changed;
+        Ok(())
     }
 
     /// Whether `password` is the one the active (or last deleted) user with this login has.
     pub(crate) fn password_matches(&self, login: &str, password: &str) -> Option<bool> {
         let hash = self.hash_password(password);
         self.get_any(login).map(|u| u.password_hash == hash)
+    }
+
+    /// How many users are active.
+    pub(crate) fn active_count(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().active.len()).sum()
     }
 
     /// Every active user, in id order.
@@ -334,6 +391,11 @@ impl Store {
 pub(crate) mod tests {
     use super::*;
 
+    /// A budget no test store reaches.
+    pub(crate) fn unbounded() -> Arc<Budget> {
+        Arc::new(Budget::new(usize::MAX))
+    }
+
     pub(crate) fn draft(login: &str) -> UserDraft {
         UserDraft {
             login: login.into(),
@@ -352,7 +414,7 @@ pub(crate) mod tests {
 
     #[test]
     fn ids_increase_and_refusals_consume_none() {
-        let store = Store::new(7, 10);
+        let store = Store::new(7, 10, unbounded());
         assert_eq!(id_of(&store, "a@x"), Ok((Inserted::New, 7)));
         assert_eq!(id_of(&store, "A@X"), Err(StoreError::LoginTaken));
         assert_eq!(id_of(&store, "b@x"), Ok((Inserted::New, 8)));
@@ -362,7 +424,7 @@ pub(crate) mod tests {
 
     #[test]
     fn logins_match_ignoring_unicode_case() {
-        let store = Store::new(1, 10);
+        let store = Store::new(1, 10, unbounded());
         id_of(&store, "Ärger@X.com").unwrap();
         assert!(store.login_taken("ärger@x.COM"));
         // The Kelvin sign lower-cases to an ASCII k.
@@ -396,7 +458,7 @@ pub(crate) mod tests {
 
     #[test]
     fn capacity_is_enforced() {
-        let store = Store::new(1, 1);
+        let store = Store::new(1, 1, unbounded());
         assert_eq!(id_of(&store, "a"), Ok((Inserted::New, 1)));
         assert_eq!(id_of(&store, "b"), Err(StoreError::Full(1)));
         assert_eq!(store.list().len(), 1);
@@ -404,7 +466,7 @@ pub(crate) mod tests {
 
     #[test]
     fn upsert_updates_in_place_and_delete_frees_the_login() {
-        let store = Store::new(1, 10);
+        let store = Store::new(1, 10, unbounded());
         id_of(&store, "a@x").unwrap();
         let mut again = draft("A@x");
         again.status = "blocked".into();
@@ -441,7 +503,7 @@ pub(crate) mod tests {
 
     #[test]
     fn password_hash_is_stable_within_a_store_and_never_the_password() {
-        let store = Store::new(1, 2);
+        let store = Store::new(1, 2, unbounded());
         assert_eq!(store.hash_password("x"), store.hash_password("x"));
         assert_ne!(store.hash_password("x"), store.hash_password("y"));
         id_of(&store, "a").unwrap();

@@ -113,6 +113,11 @@ impl User {
         self.lifecycle.as_deref().cloned().unwrap_or_default()
     }
 
+    /// The lifecycle state, if one was ever set.
+    pub(crate) fn lifecycle_ref(&self) -> Option<&Lifecycle> {
+        self.lifecycle.as_deref()
+    }
+
     /// The lifecycle state, created empty on first use.
     pub(crate) fn lifecycle_mut(&mut self) -> &mut Lifecycle {
         self.lifecycle.get_or_insert_with(Box::default)

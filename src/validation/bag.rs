@@ -10,6 +10,8 @@ pub(crate) struct ErrorBag {
     fields: Vec<(String, Vec<String>)>,
     /// Where each attribute is in `fields`: a pathological body fails tens of thousands.
     index: HashMap<String, usize, foldhash::fast::RandomState>,
+    /// [`ErrorBag::byte_size`], kept as messages are added.
+    bytes: usize,
 }
 
 impl PartialEq for ErrorBag {
@@ -26,10 +28,12 @@ impl ErrorBag {
             Some(&i) => {
                 let messages = &mut self.fields[i].1;
                 if !messages.contains(&message) {
+                    self.bytes += message.len() + 3;
                     messages.push(message);
                 }
             }
             None => {
+                self.bytes += attribute.len() + 6 + message.len() + 3;
                 self.index.insert(attribute.to_owned(), self.fields.len());
                 self.fields.push((attribute.to_owned(), vec![message]));
             }
@@ -60,10 +64,7 @@ impl ErrorBag {
 
     /// Roughly how many bytes the 422 body of this bag takes.
     pub(crate) fn byte_size(&self) -> usize {
-        self.fields
-            .iter()
-            .map(|(a, m)| a.len() + 6 + m.iter().map(|s| s.len() + 3).sum::<usize>())
-            .sum()
+        self.bytes
     }
 
     /// The 422 body: `{"message": summary, "errors": {...}}`, compact and escaped as Laravel's

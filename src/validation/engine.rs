@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use super::Overload;
 use super::bag::ErrorBag;
 use super::explode::{Attribute, Attributes, explode, lookup, lookup_text, pattern_text, text};
 use super::messages::{
@@ -22,9 +23,21 @@ use crate::php::{Array, Key, Value, float_to_string};
 /// Answers `unique` and `exists` on logins: whether an active user has this login.
 pub(crate) type Logins<'a> = &'a dyn Fn(&str) -> bool;
 
+/// Most bytes of messages one validation may produce (about 8 MiB of 422 body). Bounds
+/// what keys repeated in many messages can cost; Laravel would hit PHP's limits first.
+const MAX_BAG_BYTES: usize = 8 << 20;
+
 /// Validates `data` against `plan` and returns Laravel's errors bag.
-pub(crate) fn validate(plan: &Plan, data: &Array, locale: Locale, logins: Logins<'_>) -> ErrorBag {
-    let attributes = explode(plan, data);
+///
+/// # Errors
+/// [`Overload`] for input Laravel could not validate within PHP's limits.
+pub(crate) fn validate(
+    plan: &Plan,
+    data: &Array,
+    locale: Locale,
+    logins: Logins<'_>,
+) -> Result<ErrorBag, Overload> {
+    let attributes = explode(plan, data)?;
     let mut run = Run {
         plan,
         data,
@@ -41,8 +54,11 @@ pub(crate) fn validate(plan: &Plan, data: &Array, locale: Locale, logins: Logins
                 break;
             }
         }
+        if run.bag.byte_size() > MAX_BAG_BYTES {
+            return Err(Overload);
+        }
     }
-    run.bag
+    Ok(run.bag)
 }
 
 struct Run<'a, 'p> {

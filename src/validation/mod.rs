@@ -33,6 +33,12 @@ pub use messages::{Locale, UnknownLocale};
 use plan::Plan;
 pub(crate) use plan::Rule;
 
+/// The input is more than Laravel could validate within PHP's limits (`max_execution_time`,
+/// `memory_limit`): the vendor's backend answers `500 Server Error`, and so does the mock,
+/// at once and within a bounded amount of memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Overload;
+
 /// The endpoints that have a schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum SchemaId {
@@ -277,18 +283,24 @@ impl CompiledSchema {
     }
 
     /// Validates a normalised input with the schema's rules only (seed users, upserts).
-    pub(crate) fn validate(&self, input: &Array, locale: Locale) -> ErrorBag {
+    ///
+    /// # Errors
+    /// [`Overload`] for input Laravel could not validate within PHP's limits.
+    pub(crate) fn validate(&self, input: &Array, locale: Locale) -> Result<ErrorBag, Overload> {
         engine::validate(&self.plain, input, locale, &|_| false)
     }
 
     /// Validates a normalised input with the schema's rules and the endpoint's `unique` or
     /// `exists` on `login`, answered by `logins`.
+    ///
+    /// # Errors
+    /// [`Overload`] for input Laravel could not validate within PHP's limits.
     pub(crate) fn validate_with_store(
         &self,
         input: &Array,
         locale: Locale,
         logins: Logins<'_>,
-    ) -> ErrorBag {
+    ) -> Result<ErrorBag, Overload> {
         engine::validate(&self.with_store, input, locale, logins)
     }
 }

@@ -315,7 +315,7 @@ async fn check_names_file_place_and_problem_of_broken_scenarios() {
         (
             "status.json",
             r#"{"name": "x", "rules": [{"respond": {"status": 700}}]}"#,
-            "rules[0].respond.status: expected an integer from 100 to 599, found 700",
+            "rules[0].respond.status: expected an integer from 200 to 599, found 700",
         ),
         (
             "prob.json",
