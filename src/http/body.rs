@@ -26,7 +26,8 @@ pub(crate) enum BodyError {
     Broken,
     /// The body did not arrive within `--body-timeout-ms`.
     TimedOut,
-    /// HTTP/1.1 without `Host` (RFC 9112 3.2: a server must answer 400).
+    /// HTTP/1.1 without `Host`, or more than one `Host` (RFC 9112 3.2: a server must
+    /// answer 400).
     NoHost,
     /// A transfer coding other than `chunked` (RFC 9112 6.1: 501).
     UnsupportedCoding,
@@ -39,7 +40,8 @@ pub(crate) enum BodyError {
 /// # Errors
 /// [`BodyError::NoHost`] or [`BodyError::UnsupportedCoding`].
 pub(crate) fn check_framing(version: Version, headers: &HeaderMap) -> Result<(), BodyError> {
-    if version == Version::HTTP_11 && !headers.contains_key(header::HOST) {
+    let hosts = headers.get_all(header::HOST).iter().count();
+    if hosts > 1 || (version == Version::HTTP_11 && hosts == 0) {
         return Err(BodyError::NoHost);
     }
     let mut codings = headers.get_all(header::TRANSFER_ENCODING).iter().peekable();

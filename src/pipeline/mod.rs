@@ -415,7 +415,7 @@ fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Bod
         ),
         BodyError::NoHost => (
             reply::exception(StatusCode::BAD_REQUEST, "Bad Request", &negotiation),
-            "an HTTP/1.1 request needs a Host header".to_owned(),
+            "an HTTP/1.1 request needs exactly one Host header".to_owned(),
         ),
         BodyError::UnsupportedCoding => (
             reply::exception(StatusCode::NOT_IMPLEMENTED, "Not Implemented", &negotiation),

@@ -7,6 +7,7 @@ mod concurrency;
 mod create;
 mod faults;
 mod golden;
+mod hardening;
 mod helpers;
 mod http_errors;
 mod in_process;
