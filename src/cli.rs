@@ -120,6 +120,14 @@ pub struct ServeArgs {
     #[arg(long, env = "VMS_MOCK_MAX_SESSIONS", default_value_t = DEFAULT_MAX_SESSIONS,
           value_parser = value_parser!(u64).range(0..=100_000), global = true)]
     pub max_sessions: u64,
+    /// Most bytes of request and response bodies held at once; past it, `503`.
+    #[arg(long, env = "VMS_MOCK_MAX_INFLIGHT_BYTES", default_value_t = DEFAULT_MAX_INFLIGHT_BYTES,
+          value_parser = value_parser!(u64).range(1 << 20..=1 << 36), global = true)]
+    pub max_inflight_bytes: u64,
+    /// Most bytes of one request's line and headers; past it, `431`.
+    #[arg(long, env = "VMS_MOCK_MAX_HEADER_BYTES", default_value_t = DEFAULT_MAX_HEADER_BYTES,
+          value_parser = value_parser!(u64).range(8192..=1 << 20), global = true)]
+    pub max_header_bytes: u64,
     /// Most connections served at once; one more gets `503` and is closed.
     #[arg(long, env = "VMS_MOCK_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
           value_parser = value_parser!(u64).range(1..=1_000_000), global = true)]

@@ -339,6 +339,8 @@ fn limits_of(args: &ServeArgs) -> Limits {
         journal_bytes: size(args.journal_bytes),
         session_journal_bytes: size(args.session_journal_bytes),
         max_sessions: size(args.max_sessions),
+        max_inflight_bytes: size(args.max_inflight_bytes),
+        max_header_bytes: size(args.max_header_bytes),
         max_connections: size(args.max_connections),
         header_timeout: ms(args.header_timeout_ms),
         body_timeout: ms(args.body_timeout_ms),

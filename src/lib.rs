@@ -61,6 +61,7 @@ pub use cli::{Cli, Command, ServeArgs};
 pub use clock::{Clock, ParseTimestampError, Timestamp};
 pub use config::Config;
 pub use error::StartupError;
+pub use http::reply::Body;
 pub use limits::Limits;
 pub use pipeline::{Answer, Outcome};
 pub use scenario::{Scenario, ScenarioError};

@@ -20,6 +20,10 @@ pub(crate) const DEFAULT_SESSION_JOURNAL_CAPACITY: u64 = 1_000;
 pub(crate) const DEFAULT_JOURNAL_BYTES: u64 = 16 << 20;
 /// Default `--session-journal-bytes` of each named session: 1 MiB.
 pub(crate) const DEFAULT_SESSION_JOURNAL_BYTES: u64 = 1 << 20;
+/// Default `--max-inflight-bytes`: request and response bodies held at once, 256 MiB.
+pub(crate) const DEFAULT_MAX_INFLIGHT_BYTES: u64 = 256 << 20;
+/// Default `--max-header-bytes`: the request line and headers of one request, 64 KiB.
+pub(crate) const DEFAULT_MAX_HEADER_BYTES: u64 = 64 << 10;
 /// Default `--max-sessions`.
 pub(crate) const DEFAULT_MAX_SESSIONS: u64 = 256;
 /// Default `--max-connections`.
@@ -51,6 +55,10 @@ pub struct Limits {
     pub session_journal_bytes: usize,
     /// Sessions besides `default`.
     pub max_sessions: usize,
+    /// Bytes of request and response bodies held at once, over all connections.
+    pub max_inflight_bytes: usize,
+    /// Bytes of one request's line and headers (at least 8192).
+    pub max_header_bytes: usize,
     /// Connections served at once; more get a `503` and are closed.
     pub max_connections: usize,
     /// Time to send the request line and headers.
@@ -73,6 +81,8 @@ impl Default for Limits {
             journal_bytes: size(DEFAULT_JOURNAL_BYTES),
             session_journal_bytes: size(DEFAULT_SESSION_JOURNAL_BYTES),
             max_sessions: size(DEFAULT_MAX_SESSIONS),
+            max_inflight_bytes: size(DEFAULT_MAX_INFLIGHT_BYTES),
+            max_header_bytes: size(DEFAULT_MAX_HEADER_BYTES),
             max_connections: size(DEFAULT_MAX_CONNECTIONS),
             header_timeout: Duration::from_millis(DEFAULT_HEADER_TIMEOUT_MS),
             body_timeout: Duration::from_millis(DEFAULT_BODY_TIMEOUT_MS),

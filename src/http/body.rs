@@ -3,11 +3,14 @@
 //! Over `--max-body-bytes` the answer is 413; the rest of the body is read and thrown away
 //! (up to [`DRAIN_LIMIT`]) so a keep-alive connection stays usable.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::Version;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How much of an oversized body is read and thrown away so the connection stays usable;
 /// past this the connection is closed after the 413.
@@ -26,6 +29,8 @@ pub(crate) enum BodyError {
     Broken,
     /// The body did not arrive within `--body-timeout-ms`.
     TimedOut,
+    /// `--max-inflight-bytes` is used up by other requests and answers.
+    Busy,
     /// HTTP/1.1 without `Host`, or more than one `Host` (RFC 9112 3.2: a server must
     /// answer 400).
     NoHost,
@@ -58,12 +63,15 @@ pub(crate) fn check_framing(version: Version, headers: &HeaderMap) -> Result<(),
     Ok(())
 }
 
-/// Reads the whole body, at most `limit` bytes of it kept.
+/// Reads the whole body, at most `limit` bytes of it kept, each kept byte taken from the
+/// server's in-flight budget (the permit returned holds them).
 pub(crate) async fn read(
     headers: &HeaderMap,
     mut body: Incoming,
     limit: usize,
-) -> Result<Bytes, BodyError> {
+    inflight: &Arc<Semaphore>,
+) -> Result<(Bytes, Option<OwnedSemaphorePermit>), BodyError> {
+    let mut held: Option<OwnedSemaphorePermit> = None;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -94,6 +102,14 @@ pub(crate) async fn read(
         if total > limit {
             continue;
         }
+        let n = u32::try_from(data.len()).map_err(|_| BodyError::Busy)?;
+        let permit = Arc::clone(inflight)
+            .try_acquire_many_owned(n)
+            .map_err(|_| BodyError::Busy)?;
+        match held.as_mut() {
+            Some(all) => all.merge(permit),
+            None => held = Some(permit),
+        }
         match first.take() {
             None if rest.is_empty() => first = Some(data),
             earlier => {
@@ -107,5 +123,5 @@ pub(crate) async fn read(
     if total > limit {
         return Err(BodyError::TooLarge { drained: true });
     }
-    Ok(first.unwrap_or_else(|| rest.freeze()))
+    Ok((first.unwrap_or_else(|| rest.freeze()), held))
 }

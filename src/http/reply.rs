@@ -12,6 +12,7 @@ use http_body_util::Full;
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 use serde_json::json;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::page::{absolute, error_page, reason_phrase, redirect_page};
 use crate::admin::{AdminError, AdminOk};
@@ -21,7 +22,52 @@ use crate::store::{StoreError, User};
 use crate::validation::{ErrorBag, Locale};
 
 /// The body type of every response.
-pub(crate) type Body = Full<Bytes>;
+/// A response body: the bytes, and while they are being sent, the share of
+/// `--max-inflight-bytes` they hold (given back when hyper drops the body).
+#[derive(Debug)]
+pub struct Body {
+    bytes: Full<Bytes>,
+    held: Option<OwnedSemaphorePermit>,
+}
+
+impl Body {
+    fn new(bytes: Bytes) -> Self {
+        Body {
+            bytes: Full::new(bytes),
+            held: None,
+        }
+    }
+
+    /// The body's length.
+    pub(crate) fn len(&self) -> u64 {
+        http_body::Body::size_hint(&self.bytes).exact().unwrap_or(0)
+    }
+
+    /// Keeps `permit` until the body has been sent or dropped.
+    pub(crate) fn hold(&mut self, permit: OwnedSemaphorePermit) {
+        self.held = Some(permit);
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.bytes).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.bytes.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.bytes.size_hint()
+    }
+}
 
 /// `X-Mock-Diagnostic`: what the mock noticed about the request.
 pub(crate) const DIAGNOSTIC: HeaderName = HeaderName::from_static("x-mock-diagnostic");
@@ -87,7 +133,7 @@ impl Reply {
 
     /// The final response, with Laravel's `Cache-Control` and the diagnostics, if any.
     pub(crate) fn into_response(self, diagnostics: &[String]) -> Response<Body> {
-        let mut response = Response::new(Full::new(self.body));
+        let mut response = Response::new(Body::new(self.body));
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
         if let Some(ct) = self.content_type {

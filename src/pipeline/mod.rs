@@ -92,14 +92,14 @@ pub(crate) async fn handle(
     let read = match body::check_framing(parts.version, &parts.headers) {
         Ok(()) => tokio::time::timeout(
             limits.body_timeout,
-            body::read(&parts.headers, body, limits.max_body_bytes),
+            body::read(&parts.headers, body, limits.max_body_bytes, &state.inflight),
         )
         .await
         .unwrap_or(Err(BodyError::TimedOut)),
         Err(e) => Err(e),
     };
-    let bytes = match read {
-        Ok(bytes) => bytes,
+    let (bytes, request_held) = match read {
+        Ok(read) => read,
         Err(e) => {
             let response = body_error(&state, &parts, e);
             count(response.status().as_u16(), None);
@@ -107,9 +107,18 @@ pub(crate) async fn handle(
         }
     };
     let outcome = process(&state, parts, bytes);
+    drop(request_held);
     state.wait(outcome.delay_ms).await;
     match outcome.answer {
-        Answer::Respond(response) => {
+        Answer::Respond(mut response) => {
+            // The answer holds its bytes from the in-flight budget until it is sent.
+            let len = u32::try_from(response.body().len()).unwrap_or(u32::MAX);
+            if len > 0 {
+                match Arc::clone(&state.inflight).try_acquire_many_owned(len) {
+                    Ok(permit) => response.body_mut().hold(permit),
+                    Err(_) => response = busy(),
+                }
+            }
             count(response.status().as_u16(), outcome.rule.as_deref());
             response
         }
@@ -387,6 +396,16 @@ fn default_behaviour(
     )
 }
 
+/// The answer when an answer's bytes do not fit the in-flight budget.
+fn busy() -> Response<Body> {
+    reply::Reply::json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{\n    \"message\": \"Service Unavailable\"\n}",
+    )
+    .header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+    .into_response(&["--max-inflight-bytes is in use by other answers".to_owned()])
+}
+
 /// The answer to a body that could not be read: 413 (over the limit) or 400 (broken off).
 fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Body> {
     let negotiation = negotiation(parts, state.config.settings().strict_accept);
@@ -412,6 +431,15 @@ fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Bod
                 "the body did not arrive within --body-timeout-ms ({} ms)",
                 state.limits().body_timeout.as_millis()
             ),
+        ),
+        BodyError::Busy => (
+            reply::exception(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service Unavailable",
+                &negotiation,
+            )
+            .header(header::RETRY_AFTER, HeaderValue::from_static("1")),
+            "--max-inflight-bytes is in use by other requests".to_owned(),
         ),
         BodyError::NoHost => (
             reply::exception(StatusCode::BAD_REQUEST, "Bad Request", &negotiation),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 use crate::config::Config;
 use crate::limits::Limits;
@@ -15,6 +15,8 @@ pub(crate) struct AppState {
     pub(super) config: Arc<Config>,
     pub(super) sessions: Sessions,
     pub(super) metrics: Metrics,
+    /// `--max-inflight-bytes`: body bytes held by requests being read and answers being sent.
+    pub(super) inflight: Arc<Semaphore>,
     /// Turns `true` when the server shuts down, so held requests stop waiting.
     shutdown: watch::Receiver<bool>,
 }
@@ -25,6 +27,12 @@ impl AppState {
         let config = Arc::new(config);
         let metrics = Metrics::default();
         AppState {
+            inflight: Arc::new(Semaphore::new(
+                config
+                    .limits()
+                    .max_inflight_bytes
+                    .min(Semaphore::MAX_PERMITS),
+            )),
             sessions: Sessions::new(Arc::clone(&config), metrics.journal_evictions()),
             metrics,
             config,

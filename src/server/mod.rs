@@ -133,7 +133,8 @@ impl Server {
         builder
             .timer(TokioTimer::new())
             .keep_alive(true)
-            .header_read_timeout(limits.header_timeout);
+            .header_read_timeout(limits.header_timeout)
+            .max_header_size(limits.max_header_bytes);
         let slots = Arc::new(Semaphore::new(max_connections));
         let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
         tokio::pin!(shutdown);

@@ -23,9 +23,10 @@ use crate::php::{Array, Key, Value, float_to_string};
 /// Answers `unique` and `exists` on logins: whether an active user has this login.
 pub(crate) type Logins<'a> = &'a dyn Fn(&str) -> bool;
 
-/// Most bytes of messages one validation may produce (about 8 MiB of 422 body). Bounds
-/// what keys repeated in many messages can cost; Laravel would hit PHP's limits first.
-const MAX_BAG_BYTES: usize = 8 << 20;
+/// Most bytes of messages one validation may produce (about 4 MiB of 422 body; Laravel's
+/// largest answer within its time limit, 15,000 list elements, is 2.6 MB). Bounds what
+/// keys repeated in many messages can cost; Laravel would hit PHP's limits first.
+const MAX_BAG_BYTES: usize = 4 << 20;
 
 /// Validates `data` against `plan` and returns Laravel's errors bag.
 ///

@@ -552,3 +552,43 @@ async fn scenarios_uploaded_at_run_time_cannot_break_http_either() {
         ["application/xml"]
     );
 }
+
+#[tokio::test]
+async fn bodies_in_flight_are_bounded_in_bytes_and_headers_in_size() {
+    let server = limited(|l| l.max_inflight_bytes = 16 * 1024).await;
+    // A body over what is free in flight: 503, try again in a second.
+    let big = json!({"login": "x".repeat(20_000)}).to_string();
+    let answer = server.send(Method::POST, USERS, JSON_HEADERS, big).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.header("retry-after"), Some("1"));
+    assert_eq!(
+        answer.text(),
+        "{\n    \"message\": \"Service Unavailable\"\n}"
+    );
+    // An answer over it too.
+    let mut client = server.connect().await;
+    for i in 0..100 {
+        let answer = client.post(USERS, &user(&format!("f{i}@x.com"))).await;
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+    let answer = server.admin(Method::GET, "/requests", None).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    // Small answers still flow.
+    assert_eq!(
+        client.post(USERS, &user("last@x.com")).await.status,
+        StatusCode::OK
+    );
+    // A head over --max-header-bytes (64 KiB by default) is refused by hyper with 431.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "GET /__admin/health HTTP/1.1\r\nhost: 127.0.0.1\r\nx-big: {}\r\n\r\n",
+        "b".repeat(70_000)
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let (answer, _) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
