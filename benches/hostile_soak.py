@@ -32,11 +32,18 @@ def rss_kb(pid):
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
-        self.counts, self.unexpected = {}, {}
+        self.counts, self.unexpected, self.refused = {}, {}, {}
 
     def add(self, kind, ok, detail=""):
         with self.lock:
             self.counts[kind] = self.counts.get(kind, 0) + 1
+            # Over the connection cap or the in-flight budget the mock refuses politely (503)
+            # or, past 256 refusals at once, closes: counted, not errors.
+            if detail in (503, 0, b"", "ConnectionResetError", "BrokenPipeError") or (
+                    isinstance(detail, tuple) and detail[0] == 503) or (
+                    isinstance(detail, bytes) and detail.startswith(b"HTTP/1.1 503")):
+                self.refused[kind] = self.refused.get(kind, 0) + 1
+                return
             if not ok:
                 key = f"{kind}: {detail}"[:120]
                 self.unexpected[key] = self.unexpected.get(key, 0) + 1
@@ -186,7 +193,7 @@ def flood(port, stats, stop):
                 pass
         for s in socks:
             s.close()
-        stats.add("flood of 1100", refused > 0, f"{refused} of the last 50 refused")
+        stats.add("flood of 1100", refused > 0, f"{refused} of the last 50 refused politely")
         time.sleep(5)
 
 
@@ -226,6 +233,9 @@ def main():
     total = sum(stats.counts.values())
     print(f"requests and probes: {total}")
     for k, v in sorted(stats.counts.items()):
+        print(f"  {k}: {v}")
+    print(f"refused under load (503, or closed past the refusal limit): {sum(stats.refused.values())}")
+    for k, v in sorted(stats.refused.items()):
         print(f"  {k}: {v}")
     print(f"unexpected: {sum(stats.unexpected.values())}")
     for k, v in sorted(stats.unexpected.items()):

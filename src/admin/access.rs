@@ -3,8 +3,8 @@
 //! - **Cross-site requests.** A web page can make a browser send a "simple" request (`GET`,
 //!   or `POST` with a form or `text/plain` body) to any address, the mock's included. An
 //!   admin request that changes state must therefore carry something a page cannot send
-//!   without a CORS preflight: `Content-Type: application/json`, an `X-Mock-Admin` header, or
-//!   the token headers. The mock answers no preflight with a grant, so a foreign page never
+//!   without a CORS preflight: `Content-Type: application/json`, or any `X-Mock-*` header
+//!   (`X-Mock-Admin: 1`, `X-Mock-Session`, the token's), or `Authorization`. The mock answers no preflight with a grant, so a foreign page never
 //!   gets that far. An `Origin` that is not the mock's own is refused outright.
 //! - **DNS rebinding.** A page whose name resolves to 127.0.0.1 is same-origin with the mock
 //!   as far as the browser knows, but its requests carry its own name in `Host`. Admin
@@ -24,8 +24,6 @@ use hyper::{Method, http::request::Parts};
 use super::AdminError;
 use crate::config::AdminAccess;
 
-/// The header a script sends to mark an admin request as deliberate.
-pub(crate) const ADMIN_HEADER: &str = "x-mock-admin";
 /// The header that may carry the admin token.
 pub(crate) const TOKEN_HEADER: &str = "x-mock-admin-token";
 
@@ -125,9 +123,10 @@ fn deliberate(headers: &HeaderMap) -> bool {
                 .to_ascii_lowercase()
         })
         .is_some_and(|media| media == "application/json" || media.ends_with("+json"));
-    json || headers.contains_key(ADMIN_HEADER)
-        || headers.contains_key(TOKEN_HEADER)
-        || headers.contains_key(header::AUTHORIZATION)
+    // Any `X-Mock-*` header (`X-Mock-Admin`, `X-Mock-Session`, the token's) is one a page
+    // can only send after a preflight.
+    json || headers.contains_key(header::AUTHORIZATION)
+        || headers.keys().any(|k| k.as_str().starts_with("x-mock-"))
 }
 
 fn has_token(headers: &HeaderMap, token: &str) -> bool {

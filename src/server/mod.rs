@@ -26,9 +26,9 @@ use connection::FaultIo;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// Refusals (`503` to a connection over `--max-connections`) in progress at once; beyond
 /// this a connection is closed without an answer.
-const MAX_REFUSALS: usize = 64;
-/// How long a refusal waits for the client's request before closing.
-const REFUSAL_TIME: Duration = Duration::from_secs(1);
+const MAX_REFUSALS: usize = 256;
+/// How long a refusal reads what the client sends before closing.
+const REFUSAL_TIME: Duration = Duration::from_millis(250);
 /// The polite refusal: the client may retry in a second.
 const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncache-control: no-cache, private\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 33\r\n\r\n{\"message\":\"Service Unavailable\"}";
 
@@ -39,10 +39,10 @@ const SPARE_FILES: u64 = 64;
 /// allows, and lowers the cap (with a warning) if even that is too few. Without this, a
 /// client holding connections open would make `accept` fail for everyone at `ulimit -n`.
 fn fit_open_files(wanted: usize) -> usize {
-    let needed = (wanted as u64).saturating_add(SPARE_FILES);
+    let needed = (wanted as u64).saturating_add(SPARE_FILES + MAX_REFUSALS as u64);
     match rlimit::increase_nofile_limit(needed) {
         Ok(allowed) if allowed < needed => {
-            let fits = usize::try_from(allowed.saturating_sub(SPARE_FILES))
+            let fits = usize::try_from(allowed.saturating_sub(SPARE_FILES + MAX_REFUSALS as u64))
                 .unwrap_or(usize::MAX)
                 .max(1);
             eprintln!(
