@@ -575,3 +575,20 @@ async fn boolean_environment_variables_accept_the_usual_spellings() {
         assert_eq!(&post_without_accept(&env).await, expected, "{env:?}");
     }
 }
+
+#[tokio::test]
+async fn numeric_flags_out_of_range_are_usage_errors() {
+    for (args, range) in [
+        (
+            vec!["--id-start", "18446744073709551615"],
+            "18446744073709551615 is not in 0..=9223372036854775807",
+        ),
+        (vec!["--max-connections", "0"], "0 is not in 1..=1000000"),
+        (vec!["--max-body-bytes", "0"], "0 is not in 1..=67108864"),
+        (vec!["--body-timeout-ms", "0"], "0 is not in 1..=86400000"),
+    ] {
+        let (code, _, err) = run_to_end(&args).await;
+        assert_eq!(code, Some(2), "{args:?}");
+        assert!(err.contains(range), "{args:?}: {err}");
+    }
+}
