@@ -34,6 +34,10 @@ pub enum Command {
         /// Files or folders to check.
         files: Vec<PathBuf>,
     },
+    /// Ask the mock listening at --bind/--port (over HTTPS with --tls) whether it is ready:
+    /// exit 0 if `GET /__admin/health` answers 200 within 3 s, else 1. For container health
+    /// checks where there is no curl.
+    Health,
 }
 
 /// Flags of the server. Every flag reads a `VMS_MOCK_*` variable when not given; boolean
@@ -145,6 +149,28 @@ pub struct ServeArgs {
     #[arg(long, env = "VMS_MOCK_IDLE_TIMEOUT_MS", default_value_t = DEFAULT_IDLE_TIMEOUT_MS,
           value_parser = value_parser!(u64).range(1..=86_400_000), global = true)]
     pub idle_timeout_ms: u64,
+    /// Serve HTTPS with a certificate generated at start (self-signed, for localhost,
+    /// 127.0.0.1, ::1 and --tls-name), as the vendor's samples expect (`curl -k`).
+    #[arg(long, env = "VMS_MOCK_TLS", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new(), global = true)]
+    pub tls: bool,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, env = "VMS_MOCK_TLS_CERT", requires = "tls_key", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "VMS_MOCK_TLS_KEY", requires = "tls_cert", global = true)]
+    pub tls_key: Option<PathBuf>,
+    /// Write the generated certificate (PEM) here, so clients can trust it.
+    #[arg(long, env = "VMS_MOCK_TLS_CERT_OUT", global = true)]
+    pub tls_cert_out: Option<PathBuf>,
+    /// More names (DNS or IP) for the generated certificate (repeat or separate with commas).
+    #[arg(
+        long = "tls-name",
+        env = "VMS_MOCK_TLS_NAMES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub tls_names: Vec<String>,
     /// Require this token on every admin request (`Authorization: Bearer TOKEN` or
     /// `X-Mock-Admin-Token: TOKEN`). Recommended whenever --bind is not a loopback address.
     #[arg(

@@ -14,6 +14,7 @@ use crate::error::StartupError;
 use crate::limits::Limits;
 use crate::scenario::{OnDuplicateLogin, Scenario, ScenarioSettings};
 use crate::store::Licenses;
+use crate::tls::{Tls, TlsSource};
 use crate::validation::{Locale, Schemas};
 
 /// Behaviour settings: the command line's, overridden by the active scenario's.
@@ -71,6 +72,7 @@ pub struct Config {
     settings: Settings,
     limits: Limits,
     admin: AdminAccess,
+    tls: Option<Tls>,
     scenarios: Vec<Arc<Scenario>>,
     active: String,
 }
@@ -82,6 +84,19 @@ pub(crate) struct AdminAccess {
     pub token: Option<String>,
     /// `Host` names accepted besides loopback names and the bound address; `*` is any.
     pub hosts: Vec<String>,
+    /// The token was generated because the server listens beyond loopback without one.
+    pub generated: bool,
+}
+
+/// A token nobody can guess: 128 bits from the operating system's randomness (the seeds of
+/// `RandomState`).
+fn random_token() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let (a, b) = (
+        RandomState::new().hash_one(1u8),
+        RandomState::new().hash_one(2u8),
+    );
+    format!("{a:016x}{b:016x}")
 }
 
 impl Default for Config {
@@ -99,6 +114,7 @@ impl Default for Config {
             settings: Settings::default(),
             limits: Limits::default(),
             admin: AdminAccess::default(),
+            tls: None,
             scenarios: vec![Arc::new(default)],
             active: "default".into(),
         }
@@ -130,7 +146,9 @@ impl Config {
                 ..Settings::default()
             },
             limits: limits_of(args),
+            tls: tls_of(args)?,
             admin: AdminAccess {
+                generated: false,
                 token: args.admin_token.clone().filter(|t| !t.is_empty()),
                 hosts: args
                     .admin_hosts
@@ -143,6 +161,12 @@ impl Config {
             active: "default".into(),
             schemas: Arc::new(schemas),
         };
+        // Beyond loopback the admin API always needs a token: the caller's, or a fresh one
+        // the binary prints.
+        if !config.bind.is_loopback() && config.admin.token.is_none() {
+            config.admin.token = Some(random_token());
+            config.admin.generated = true;
+        }
         let mut set = ScenarioSet::default();
         if let Some(dir) = &args.scenarios {
             for path in json_files(dir, "--scenarios")? {
@@ -229,6 +253,24 @@ impl Config {
         self.limits.max_sessions = sessions;
     }
 
+    /// Serve HTTPS with this certificate (`None`: plain HTTP, the default).
+    ///
+    /// # Errors
+    /// The certificate or key cannot be read, generated or used.
+    pub fn set_tls(&mut self, source: Option<TlsSource>) -> Result<(), StartupError> {
+        self.tls = source.as_ref().map(Tls::load).transpose()?;
+        Ok(())
+    }
+
+    /// Whether the server speaks HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    pub(crate) fn tls(&self) -> Option<&Tls> {
+        self.tls.as_ref()
+    }
+
     /// Require this token on admin requests (`None`: no token).
     pub fn set_admin_token(&mut self, token: Option<String>) {
         self.admin.token = token.filter(|t| !t.is_empty());
@@ -311,6 +353,15 @@ impl Config {
         &self.admin
     }
 
+    /// The admin token, if one was generated because the server listens beyond loopback
+    /// and none was given.
+    pub fn generated_admin_token(&self) -> Option<&str> {
+        self.admin
+            .generated
+            .then_some(self.admin.token.as_deref())
+            .flatten()
+    }
+
     pub(crate) fn scenarios(&self) -> &[Arc<Scenario>] {
         &self.scenarios
     }
@@ -324,6 +375,22 @@ impl Config {
             .cloned()
             .expect("a config always holds the default scenario")
     }
+}
+
+/// HTTPS as the command line asks for it: `--tls-cert`/`--tls-key`, or `--tls`.
+fn tls_of(args: &ServeArgs) -> Result<Option<Tls>, StartupError> {
+    let source = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => TlsSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ if args.tls => TlsSource::SelfSigned {
+            names: args.tls_names.clone(),
+            cert_out: args.tls_cert_out.clone(),
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(Tls::load(&source)?))
 }
 
 /// The bounds the command line asks for (clap has checked their ranges).

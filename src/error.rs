@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::clock::ParseTimestampError;
 use crate::scenario::ScenarioError;
+use crate::tls::TlsError;
 use crate::validation::SchemaError;
 
 /// Everything that stops the mock from starting.
@@ -14,6 +15,9 @@ pub enum StartupError {
     /// A schema file is unusable.
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// HTTPS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// A scenario file is unusable.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),

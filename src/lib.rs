@@ -43,6 +43,7 @@ mod cli;
 mod clock;
 mod config;
 mod error;
+mod health;
 mod http;
 mod journal;
 mod limits;
@@ -54,6 +55,7 @@ mod scenario;
 mod server;
 mod session;
 mod store;
+mod tls;
 mod validation;
 
 pub use check::run as check;
@@ -61,11 +63,13 @@ pub use cli::{Cli, Command, ServeArgs};
 pub use clock::{Clock, ParseTimestampError, Timestamp};
 pub use config::Config;
 pub use error::StartupError;
+pub use health::run as health;
 pub use http::reply::Body;
 pub use limits::Limits;
 pub use pipeline::{Answer, Outcome};
 pub use scenario::{Scenario, ScenarioError};
 pub use server::Server;
+pub use tls::{TlsError, TlsSource};
 pub use validation::{Locale, SchemaError, Schemas, UnknownLocale};
 
 /// The async runtime the binary serves on: one worker thread per CPU the process may run on

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Check { files }) => vms_billing_mock::check(files, &cli.serve),
+        Some(Command::Health) => vms_billing_mock::health(&cli.serve),
         None => match serve(&cli) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -44,6 +45,13 @@ fn serve(cli: &Cli) -> Result<(), StartupError> {
         // The handlers exist before anything says "ready": a SIGTERM that lands right after
         // the port file appears is a clean shutdown, not a kill.
         let shutdown = signals::install().map_err(StartupError::Signals)?;
+        let tls = config.is_tls();
+        if let Some(token) = config.generated_admin_token() {
+            eprintln!(
+                "vms-billing-mock: listening beyond loopback, so the admin API needs a token: {token} \
+                 (Authorization: Bearer TOKEN); choose your own with --admin-token or VMS_MOCK_ADMIN_TOKEN"
+            );
+        }
         let server = Server::bind(config).await?;
         let addr = server.local_addr();
         if let Some(path) = &port_file {
@@ -53,7 +61,8 @@ fn serve(cli: &Cli) -> Result<(), StartupError> {
             })?;
         }
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on http://{addr}");
+        let scheme = if tls { "https" } else { "http" };
+        let _ = writeln!(out, "listening on {scheme}://{addr}");
         let _ = out.flush();
         drop(out);
         server.run(shutdown).await;

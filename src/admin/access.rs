@@ -191,6 +191,7 @@ mod tests {
         let named = AdminAccess {
             token: None,
             hosts: vec!["mock".into()],
+            generated: false,
         };
         let p = parts(Method::GET, "/__admin/users", &[("host", "mock:8080")]);
         assert!(check(&p, &named, LOOPBACK).is_ok());
@@ -250,6 +251,7 @@ mod tests {
         let locked = AdminAccess {
             token: Some("s3cret".into()),
             hosts: Vec::new(),
+            generated: false,
         };
         let host = ("host", "mock.internal:8080");
         let none = parts(Method::GET, "/__admin/users", &[host]);

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::limits::Limits;
 use crate::metrics::{Metrics, OpenConnection, Sizes};
 use crate::session::Sessions;
+use crate::tls::Tls;
 
 /// The state one server shares between its connections; passed around as `Arc<AppState>`.
 pub(crate) struct AppState {
@@ -43,6 +44,11 @@ impl AppState {
     /// The bounds in force.
     pub(crate) fn limits(&self) -> &Limits {
         self.config.limits()
+    }
+
+    /// HTTPS, if configured.
+    pub(crate) fn tls(&self) -> Option<&Tls> {
+        self.config.tls()
     }
 
     /// Counts a connection as open until the guard is dropped.

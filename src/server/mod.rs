@@ -20,7 +20,8 @@ use tokio::sync::Semaphore;
 use crate::config::Config;
 use crate::error::StartupError;
 use crate::pipeline::{self, AppState, ConnControl};
-use connection::FaultIo;
+use connection::{FaultIo, Transport};
+use tokio_rustls::TlsAcceptor;
 
 /// How long shutdown waits for in-flight requests before closing what is left.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -125,6 +126,9 @@ impl Server {
             ..
         } = self;
         let limits = state.limits().clone();
+        let tls = state
+            .tls()
+            .map(|t| TlsAcceptor::from(Arc::clone(&t.config)));
         let max_connections = fit_open_files(limits.max_connections);
         let graceful = GracefulShutdown::new();
         let mut builder = http1::Builder::new();
@@ -158,24 +162,42 @@ impl Server {
             };
             let _ = stream.set_nodelay(true);
             let state = Arc::clone(&state);
-            let control = Arc::new(ConnControl::default());
-            let svc_control = Arc::clone(&control);
-            let svc_state = Arc::clone(&state);
-            let svc = service_fn(move |req| {
-                let state = Arc::clone(&svc_state);
-                let control = Arc::clone(&svc_control);
-                async move {
-                    Ok::<_, std::convert::Infallible>(pipeline::handle(state, control, req).await)
-                }
-            });
-            let io = TokioIo::new(FaultIo::new(
-                stream,
-                Arc::clone(&control),
-                limits.idle_timeout,
-            ));
-            let conn = graceful.watch(builder.serve_connection(io, svc));
             let open = state.connection_opened();
+            let builder = builder.clone();
+            let watcher = graceful.watcher();
+            let tls = tls.clone();
+            let limits = limits.clone();
             tokio::spawn(async move {
+                // The handshake is part of sending the head: the same time bound applies.
+                let transport = match tls {
+                    None => Transport::Plain(stream),
+                    Some(acceptor) => {
+                        match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream))
+                            .await
+                        {
+                            Ok(Ok(tls)) => Transport::Tls(Box::new(tls)),
+                            // A failed or slow handshake: nothing to answer over.
+                            _ => return,
+                        }
+                    }
+                };
+                let control = Arc::new(ConnControl::default());
+                let svc_control = Arc::clone(&control);
+                let svc = service_fn(move |req| {
+                    let state = Arc::clone(&state);
+                    let control = Arc::clone(&svc_control);
+                    async move {
+                        Ok::<_, std::convert::Infallible>(
+                            pipeline::handle(state, control, req).await,
+                        )
+                    }
+                });
+                let io = TokioIo::new(FaultIo::new(
+                    transport,
+                    Arc::clone(&control),
+                    limits.idle_timeout,
+                ));
+                let conn = watcher.watch(builder.serve_connection(io, svc));
                 tokio::select! {
                     // Polled in order: no per-poll random choice on the hot path.
                     biased;

@@ -592,3 +592,45 @@ async fn numeric_flags_out_of_range_are_usage_errors() {
         assert!(err.contains(range), "{args:?}: {err}");
     }
 }
+
+#[tokio::test]
+async fn beyond_loopback_the_admin_api_gets_a_generated_token() {
+    let mut running = launch(&["--bind", "0.0.0.0", "--port", "0"]).await;
+    let port = running
+        .url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse::<u16>()
+        .unwrap();
+    let mut stderr = BufReader::new(running.child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).await.unwrap();
+    let token = line
+        .split("needs a token: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no token in {line:?}"))
+        .to_owned();
+    assert_eq!(token.len(), 32);
+    let mut client = Client::connect(([127, 0, 0, 1], port).into()).await;
+    let refused = client
+        .send(hyper::Method::GET, "/__admin/users", &[], "")
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let bearer = format!("Bearer {token}");
+    let allowed = client
+        .send(
+            hyper::Method::GET,
+            "/__admin/users",
+            &[("authorization", &bearer)],
+            "",
+        )
+        .await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    let health = client
+        .send(hyper::Method::GET, "/__admin/health", &[], "")
+        .await;
+    assert_eq!(health.status, StatusCode::OK);
+    running.child.start_kill().unwrap();
+}

@@ -16,4 +16,5 @@ mod properties;
 mod scenarios;
 mod schemas;
 mod sessions;
+mod tls;
 mod validation;
