@@ -34,6 +34,9 @@ pub enum Command {
         /// Files or folders to check.
         files: Vec<PathBuf>,
     },
+    /// Print the OpenAPI 3.1 document of the vendor API for the schemas --schemas loads
+    /// (the embedded ones without it).
+    Openapi,
     /// Ask the mock listening at --bind/--port (over HTTPS with --tls) whether it is ready:
     /// exit 0 if `GET /__admin/health` answers 200 within 3 s, else 1. For container health
     /// checks where there is no curl.

@@ -48,6 +48,7 @@ mod http;
 mod journal;
 mod limits;
 mod metrics;
+mod openapi;
 mod php;
 mod pipeline;
 mod router;
@@ -64,6 +65,30 @@ pub use clock::{Clock, ParseTimestampError, Timestamp};
 pub use config::Config;
 pub use error::StartupError;
 pub use health::run as health;
+
+/// Prints the OpenAPI 3.1 document for the schemas the serve flags load (`--schemas`).
+/// Returns the process exit code.
+pub fn print_openapi(serve: &ServeArgs) -> std::process::ExitCode {
+    match config::load_schemas(serve.schemas.as_deref()) {
+        Ok(schemas) => {
+            let doc = openapi::document(&schemas);
+            match serde_json::to_string_pretty(&doc) {
+                Ok(text) => {
+                    println!("{text}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
 pub use http::reply::Body;
 pub use limits::Limits;
 pub use pipeline::{Answer, Outcome};

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Check { files }) => vms_billing_mock::check(files, &cli.serve),
         Some(Command::Health) => vms_billing_mock::health(&cli.serve),
+        Some(Command::Openapi) => vms_billing_mock::print_openapi(&cli.serve),
         None => match serve(&cli) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -97,6 +97,7 @@ fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
     let (found, allowed) = match segments.as_slice() {
         ["health"] => ((m == Method::GET).then_some(A::Health), GET),
         ["metrics"] => ((m == Method::GET).then_some(A::Metrics), GET),
+        ["openapi.json"] => ((m == Method::GET).then_some(A::OpenApi), GET),
         ["users"] => (
             match m {
                 Method::GET => Some(A::ListUsers),

@@ -24,6 +24,8 @@ pub(crate) enum AdminRoute {
     Health,
     /// `GET /__admin/metrics`.
     Metrics,
+    /// `GET /__admin/openapi.json`.
+    OpenApi,
     /// `GET /__admin/users`.
     ListUsers,
     /// `POST /__admin/users`.
@@ -144,6 +146,7 @@ pub(crate) struct AdminContext<'a> {
 pub(crate) fn handle(ctx: &AdminContext<'_>, route: AdminRoute) -> Result<AdminOk, AdminError> {
     match route {
         AdminRoute::Health => ok(serde_json::json!({"status": "ok"})),
+        AdminRoute::OpenApi => ok(crate::openapi::document(ctx.schemas)),
         AdminRoute::Metrics => Ok(AdminOk::Text(
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
             (ctx.metrics)(),

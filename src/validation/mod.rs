@@ -245,6 +245,8 @@ pub(crate) fn check_schema_file(path: &Path) -> Result<(), SchemaError> {
 
 /// One endpoint's schema, compiled into Laravel's rules.
 pub(crate) struct CompiledSchema {
+    /// The schema as loaded (for the OpenAPI document).
+    document: Value,
     /// The schema's rules.
     plain: Plan,
     /// The same, with the endpoint's store rule on `login`: `unique` for create, `exists`
@@ -279,7 +281,16 @@ impl CompiledSchema {
             _ => Rule::Exists,
         };
         let with_store = plain.with_rule("login", store_rule);
-        Ok(CompiledSchema { plain, with_store })
+        Ok(CompiledSchema {
+            document,
+            plain,
+            with_store,
+        })
+    }
+
+    /// The schema as loaded.
+    pub(crate) fn document(&self) -> &Value {
+        &self.document
     }
 
     /// Validates a normalised input with the schema's rules only (seed users, upserts).

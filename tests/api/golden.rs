@@ -10,10 +10,10 @@ use hyper::{Method, Request, StatusCode};
 use serde_json::Value;
 use vms_billing_mock::{Answer, Clock, Config, Mock, Timestamp};
 
-const HTTP: &str = include_str!("../golden/http.json");
-const VALIDATION: &str = include_str!("../golden/validation.json");
+pub(crate) const HTTP: &str = include_str!("../golden/http.json");
+pub(crate) const VALIDATION: &str = include_str!("../golden/validation.json");
 
-fn frozen_mock() -> Mock {
+pub(crate) fn frozen_mock() -> Mock {
     let mut config = Config::default();
     config.set_clock(Clock::Frozen(
         Timestamp::parse_rfc3339("2023-05-02T10:18:50Z").expect("an instant"),
@@ -23,7 +23,7 @@ fn frozen_mock() -> Mock {
 }
 
 /// The recorded request, sent through the mock; its status, headers and body.
-async fn replay(
+pub(crate) async fn replay(
     mock: &Mock,
     request: &Value,
     session: Option<&str>,
