@@ -138,10 +138,6 @@ pub(crate) fn document(schemas: &Schemas) -> Value {
             "operationId": op.operation_id,
             "summary": op.summary,
             "description": "Input is Laravel's `$request->all()`: a JSON body (or a form), plus query parameters for keys the body lacks; strings are trimmed (not passwords) and empty ones become null before the rules run. Send `Accept: application/json`: without it Laravel, and the mock, answer a validation failure with 302 and errors with HTML pages.",
-            "parameters": [{
-                "name": "Accept", "in": "header", "required": true,
-                "schema": {"type": "string", "enum": ["application/json"]}
-            }],
             "requestBody": {
                 "required": true,
                 "content": {"application/json": {"schema": request, "example": op.example}}
@@ -156,6 +152,9 @@ pub(crate) fn document(schemas: &Schemas) -> Value {
                             "errors": {"login": ["The login has already been taken."]}}
                     }}
                 },
+                "302": {"description": "Validation failed and the client did not ask for JSON (no `Accept: application/json`): Laravel redirects back, to the Referer or the site root",
+                    "headers": {"Location": {"schema": {"type": "string"}}},
+                    "content": {"text/html": {"schema": {"type": "string"}}}},
                 "413": {"description": "The body is over --max-body-bytes",
                     "content": {"application/json": {"schema": message_schema()}}},
                 "500": {"description": "A scenario answers 500, a store is full, or the input is more than Laravel could validate in time",

@@ -14,8 +14,9 @@ mkdir -p target/image
 cp "target/$TARGET/release/vms-billing-mock" target/image/vms-billing-mock
 strip target/image/vms-billing-mock 2>/dev/null || true
 ls -l target/image/vms-billing-mock
-if ldd target/image/vms-billing-mock >/dev/null 2>&1; then
-  echo "error: the binary is dynamically linked" >&2
-  exit 1
-fi
-echo "static: $(file -b target/image/vms-billing-mock 2>/dev/null || echo ok)"
+# ldd says "statically linked" or "not a dynamic executable" for a static binary.
+LDD=$(ldd target/image/vms-billing-mock 2>&1 || true)
+case "$LDD" in
+  *"statically linked"*|*"not a dynamic executable"*) echo "static: $(echo "$LDD" | tr -d '\t')" ;;
+  *) echo "error: the binary is dynamically linked: $LDD" >&2; exit 1 ;;
+esac
