@@ -225,9 +225,13 @@ async fn a_client_gone_during_a_delay_leaves_nothing_behind() {
 #[tokio::test]
 async fn framing_errors_get_their_http_status() {
     let server = TestServer::start().await;
-    let cases: [(&[u8], &str); 3] = [
+    let cases: [(&[u8], &str); 4] = [
         (
             b"GET /__admin/health HTTP/1.1\r\n\r\n",
+            "HTTP/1.1 400 Bad Request\r\n",
+        ),
+        (
+            b"GET /__admin/health HTTP/1.1\r\nhost: a\r\nhost: b\r\n\r\n",
             "HTTP/1.1 400 Bad Request\r\n",
         ),
         (
