@@ -7,11 +7,22 @@ use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand, value_parser};
 
 use crate::limits::*;
+use crate::logging::LogFormat;
 
 use crate::validation::Locale;
 
 /// Default `--port`.
 pub(crate) const DEFAULT_PORT: u16 = 8080;
+/// What a reload does to the users of every session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReloadState {
+    /// Users, ids and clocks survive; rule counters start again.
+    #[default]
+    Keep,
+    /// Every session restarts from its active scenario, as after `POST /__admin/reset`.
+    Reset,
+}
+
 /// A contract test double of the VMS Billing API.
 #[derive(Debug, Parser)]
 #[command(name = "vms-billing-mock", version, about, long_about = None)]
@@ -34,6 +45,9 @@ pub enum Command {
         /// Files or folders to check.
         files: Vec<PathBuf>,
     },
+    /// Follow a running mock's requests as they happen, one line each (the live stream of
+    /// `GET /__admin/requests/stream`). Sends --admin-token if set.
+    Tail(TailArgs),
     /// Print the OpenAPI 3.1 document of the vendor API for the schemas --schemas loads
     /// (the embedded ones without it).
     Openapi,
@@ -41,6 +55,28 @@ pub enum Command {
     /// exit 0 if `GET /__admin/health` answers 200 within 3 s, else 1. For container health
     /// checks where there is no curl.
     Health,
+}
+
+/// What `tail` follows.
+#[derive(Debug, Args, Clone)]
+pub struct TailArgs {
+    /// The mock's base URL (default http://127.0.0.1:PORT, PORT from --port).
+    pub url: Option<String>,
+    /// Only requests with this method.
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Only requests to this path.
+    #[arg(long)]
+    pub path: Option<String>,
+    /// Only answers with this status.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only answers by this rule (`default`: no rule).
+    #[arg(long)]
+    pub rule: Option<String>,
+    /// Only this session.
+    #[arg(long)]
+    pub session: Option<String>,
 }
 
 /// Flags of the server. Every flag reads a `VMS_MOCK_*` variable when not given; boolean
@@ -174,6 +210,29 @@ pub struct ServeArgs {
         global = true
     )]
     pub tls_names: Vec<String>,
+    /// Log lines on stderr as text or as JSON objects.
+    #[arg(long, env = "VMS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// What to log: error, warn, info (one line per request), debug, trace, or a tracing
+    /// filter such as `info,hyper=debug`.
+    #[arg(
+        long,
+        env = "VMS_MOCK_LOG_LEVEL",
+        default_value = "info",
+        global = true
+    )]
+    pub log_level: String,
+    /// Add each request's body (secrets redacted, as the journal keeps it) to its log line.
+    #[arg(long, env = "VMS_MOCK_LOG_BODIES", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new(), global = true)]
+    pub log_bodies: bool,
+    /// Reload schema and scenario files when they change (SIGHUP always reloads).
+    #[arg(long, env = "VMS_MOCK_WATCH", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new(), global = true)]
+    pub watch: bool,
+    /// What a reload does to the users of every session: keep them, or reset every session.
+    #[arg(long, env = "VMS_MOCK_RELOAD_STATE", value_enum, default_value_t = ReloadState::Keep, global = true)]
+    pub reload_state: ReloadState,
     /// Require this token on every admin request (`Authorization: Bearer TOKEN` or
     /// `X-Mock-Admin-Token: TOKEN`). Recommended whenever --bind is not a loopback address.
     #[arg(

@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::cli::{self, ServeArgs};
+use crate::cli::{self, ReloadState, ServeArgs};
 use crate::clock::{Clock, Timestamp};
 use crate::error::StartupError;
 use crate::limits::Limits;
@@ -75,6 +75,48 @@ pub struct Config {
     tls: Option<Tls>,
     scenarios: Vec<Arc<Scenario>>,
     active: String,
+    /// The files schemas and scenarios were read from, for reloads.
+    sources: Sources,
+    reload_state: ReloadState,
+    log_bodies: bool,
+}
+
+/// The files a configuration's schemas and scenarios come from (`--schemas`, `--scenarios`,
+/// `--scenario`, `--active`). A reload reads them again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sources {
+    /// Folder of `*.schema.json` replacing the embedded schemas.
+    pub schemas: Option<PathBuf>,
+    /// Folder of scenario files.
+    pub scenarios: Option<PathBuf>,
+    /// One scenario file, made active.
+    pub scenario: Option<PathBuf>,
+    /// The scenario active at start.
+    pub active: Option<String>,
+}
+
+impl Sources {
+    /// The paths a file watcher should watch.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        [&self.schemas, &self.scenarios, &self.scenario]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+/// How the last reload went, for `GET /__admin/health`.
+#[derive(Clone, Debug)]
+pub(crate) struct ReloadReport {
+    /// Every file loaded and the new set is in force.
+    pub ok: bool,
+    /// What failed, naming the file.
+    pub error: Option<String>,
+    /// `watch`, `SIGHUP` or `api`.
+    pub trigger: &'static str,
+    /// When, wall-clock milliseconds.
+    pub at_ms: u64,
 }
 
 /// Who may use the admin API (`/__admin`), besides the cross-site check that always applies.
@@ -117,6 +159,9 @@ impl Default for Config {
             tls: None,
             scenarios: vec![Arc::new(default)],
             active: "default".into(),
+            sources: Sources::default(),
+            reload_state: ReloadState::Keep,
+            log_bodies: false,
         }
     }
 }
@@ -127,7 +172,13 @@ impl Config {
     /// # Errors
     /// A [`StartupError`] naming the flag or file and the problem.
     pub fn from_args(args: &ServeArgs) -> Result<Self, StartupError> {
-        let schemas = load_schemas(args.schemas.as_deref())?;
+        let sources = Sources {
+            schemas: args.schemas.clone(),
+            scenarios: args.scenarios.clone(),
+            scenario: args.scenario.clone(),
+            active: args.active.clone(),
+        };
+        let schemas = load_schemas(sources.schemas.as_deref())?;
         let clock = match &args.clock {
             Some(text) => Clock::Frozen(Timestamp::parse_rfc3339(text)?),
             None => Clock::System,
@@ -157,9 +208,12 @@ impl Config {
                     .filter(|h| !h.is_empty())
                     .collect(),
             },
-            scenarios: vec![Arc::new(Scenario::embedded_default(&schemas)?)],
+            scenarios: Vec::new(),
             active: "default".into(),
             schemas: Arc::new(schemas),
+            sources,
+            reload_state: args.reload_state,
+            log_bodies: args.log_bodies,
         };
         // Beyond loopback the admin API always needs a token: the caller's, or a fresh one
         // the binary prints.
@@ -167,24 +221,77 @@ impl Config {
             config.admin.token = Some(random_token());
             config.admin.generated = true;
         }
+        config.load_scenarios()?;
+        Ok(config)
+    }
+
+    /// This configuration with its schema and scenario files read again (a reload). Nothing
+    /// else changes; a file that fails to load fails the whole reload.
+    ///
+    /// # Errors
+    /// A [`StartupError`] naming the file and the problem.
+    pub fn reloaded(&self) -> Result<Config, StartupError> {
+        let mut config = self.clone();
+        config.schemas = Arc::new(load_schemas(self.sources.schemas.as_deref())?);
+        config.load_scenarios()?;
+        Ok(config)
+    }
+
+    /// The files this configuration was read from.
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// Reads schemas and scenarios from these files (and from them again on a reload).
+    ///
+    /// # Errors
+    /// A file that fails to load, as at startup.
+    pub fn set_sources(&mut self, sources: Sources) -> Result<(), StartupError> {
+        self.sources = sources;
+        self.schemas = Arc::new(load_schemas(self.sources.schemas.as_deref())?);
+        self.load_scenarios()
+    }
+
+    /// What a reload does to users (default: keep them).
+    pub fn set_reload_state(&mut self, state: ReloadState) {
+        self.reload_state = state;
+    }
+
+    pub(crate) fn reload_state(&self) -> ReloadState {
+        self.reload_state
+    }
+
+    /// Add request bodies (secrets redacted) to request log lines.
+    pub fn set_log_bodies(&mut self, on: bool) {
+        self.log_bodies = on;
+    }
+
+    pub(crate) fn log_bodies(&self) -> bool {
+        self.log_bodies
+    }
+
+    /// The embedded `default` and the scenario files of the sources, checked as at startup.
+    fn load_scenarios(&mut self) -> Result<(), StartupError> {
+        self.scenarios = vec![Arc::new(Scenario::embedded_default(&self.schemas)?)];
+        self.active = "default".into();
         let mut set = ScenarioSet::default();
-        if let Some(dir) = &args.scenarios {
+        if let Some(dir) = &self.sources.scenarios {
             for path in json_files(dir, "--scenarios")? {
-                set.add(Scenario::from_file(&path, &config.schemas)?, path)?;
+                set.add(Scenario::from_file(&path, &self.schemas)?, path)?;
             }
         }
-        if let Some(file) = &args.scenario {
-            let loaded = Scenario::from_file(file, &config.schemas)?;
-            config.active = loaded.name().to_owned();
+        if let Some(file) = &self.sources.scenario {
+            let loaded = Scenario::from_file(file, &self.schemas)?;
+            self.active = loaded.name().to_owned();
             set.add(loaded, file.clone())?;
         }
         for scenario in set.into_scenarios() {
-            config.add_scenario(scenario)?;
+            self.add_scenario(scenario)?;
         }
-        if let Some(active) = &args.active {
-            config.set_active(active)?;
+        if let Some(active) = self.sources.active.clone() {
+            self.set_active(&active)?;
         }
-        Ok(config)
+        Ok(())
     }
 
     /// Listens on this address (default `127.0.0.1`).

@@ -15,6 +15,12 @@ pub enum StartupError {
     /// A schema file is unusable.
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// The logger could not be set up.
+    #[error("{0}")]
+    Log(String),
+    /// The files could not be watched.
+    #[error("--watch: {0}")]
+    Watch(String),
     /// HTTPS could not be set up.
     #[error(transparent)]
     Tls(#[from] TlsError),

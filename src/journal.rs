@@ -5,11 +5,13 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Uri};
 use parking_lot::Mutex;
 use prometheus_client::metrics::counter::Counter;
 use serde_json::{Map, Value, json};
+use tokio::sync::broadcast;
 
 use crate::clock::format_millis;
 use crate::scenario::{Matcher, RequestView, trim_path};
@@ -31,6 +33,11 @@ pub(crate) struct Entry {
     pub body: Value,
     /// The status answered; `None` when a fault answered nothing.
     pub status: Option<u16>,
+    /// The answer's body, if it was JSON of at most [`MAX_RECORDED_BODY`] bytes (shared with
+    /// the response, not copied); parsed and redacted only when viewed.
+    pub response: Option<Bytes>,
+    /// The delay a rule added before answering, in milliseconds.
+    pub delay_ms: u64,
     /// The rule that answered (its name or index); `None`: the default behaviour.
     pub rule: Option<Arc<str>>,
     /// The fault injected, if any.
@@ -58,6 +65,17 @@ impl Entry {
                 }
             }
         }
+        // Answers are redacted too (a rule's body is the scenario author's text), except a
+        // 422's `errors`, whose keys are field names and whose values are messages.
+        let response = self.response.as_ref().map(|bytes| {
+            let mut value: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+            let errors = value.as_object_mut().and_then(|m| m.remove("errors"));
+            redact(&mut value);
+            if let (Some(errors), Some(map)) = (errors, value.as_object_mut()) {
+                map.insert("errors".into(), errors);
+            }
+            value
+        });
         json!({
             "method": self.method.as_str(),
             "path": self.path(),
@@ -65,8 +83,10 @@ impl Entry {
             "headers": headers,
             "body": self.body,
             "status": self.status,
+            "response": response,
             "rule": self.rule.as_deref().unwrap_or("default"),
             "fault": self.fault,
+            "delay_ms": self.delay_ms,
             "at": format_millis(self.at_ms),
         })
     }
@@ -78,6 +98,7 @@ impl Entry {
             + self.target.len()
             + self.headers.0.len()
             + crate::store::json_bytes(&self.body)
+            + self.response.as_ref().map_or(0, Bytes::len)
     }
 
     /// The path, without the query string.
@@ -219,8 +240,8 @@ pub(crate) fn recorded_target(uri: &Uri) -> Box<str> {
     target.into()
 }
 
-/// Which entries `GET /__admin/requests` returns.
-#[derive(Debug, Default)]
+/// Which entries `GET /__admin/requests` returns (and the live stream sends).
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Filter {
     /// Only this method.
     pub method: Option<Method>,
@@ -228,8 +249,43 @@ pub(crate) struct Filter {
     pub path: Option<String>,
     /// Only this status.
     pub status: Option<u16>,
+    /// Only entries this rule answered (`default`: the default behaviour).
+    pub rule: Option<String>,
     /// Only the most recent N.
     pub limit: Option<usize>,
+}
+
+impl Filter {
+    /// Whether an entry passes (all but `limit`).
+    pub(crate) fn matches(&self, entry: &Entry) -> bool {
+        self.method.as_ref().is_none_or(|m| *m == entry.method)
+            && self
+                .path
+                .as_deref()
+                .is_none_or(|p| trim_path(entry.path()) == trim_path(p))
+            && self.status.is_none_or(|s| entry.status == Some(s))
+            && self
+                .rule
+                .as_deref()
+                .is_none_or(|r| entry.rule.as_deref().unwrap_or("default") == r)
+    }
+}
+
+/// A recorded entry, as the live request stream carries it.
+#[derive(Clone, Debug)]
+pub(crate) struct StreamEvent {
+    /// The session it was recorded in.
+    pub session: Arc<str>,
+    /// The entry.
+    pub entry: Arc<Entry>,
+}
+
+/// Where a journal announces its entries: the server's request stream, and the session's
+/// name.
+#[derive(Clone)]
+pub(crate) struct Feed {
+    pub sender: broadcast::Sender<StreamEvent>,
+    pub session: Arc<str>,
 }
 
 /// A journal bounded in entries and in bytes.
@@ -239,6 +295,8 @@ pub(crate) struct Journal {
     max_bytes: usize,
     /// The server's eviction counter (metrics).
     evictions: Counter,
+    /// The live stream; sending never waits (slow subscribers miss entries instead).
+    feed: Option<Feed>,
 }
 
 #[derive(Default)]
@@ -257,7 +315,14 @@ impl Journal {
             capacity,
             max_bytes,
             evictions,
+            feed: None,
         }
+    }
+
+    /// This journal, announcing its entries on `feed`.
+    pub(crate) fn with_feed(mut self, feed: Feed) -> Self {
+        self.feed = Some(feed);
+        self
     }
 
     /// Appends an entry, evicting the oldest until it fits both bounds. An entry larger
@@ -265,6 +330,14 @@ impl Journal {
     pub(crate) fn record(&self, entry: Entry) {
         let size = entry.byte_size();
         let entry = Arc::new(entry);
+        if let Some(feed) = &self.feed
+            && feed.sender.receiver_count() > 0
+        {
+            let _ = feed.sender.send(StreamEvent {
+                session: Arc::clone(&feed.session),
+                entry: Arc::clone(&entry),
+            });
+        }
         // Evicted entries are dropped after the lock is released.
         let mut dropped = Vec::new();
         {
@@ -314,13 +387,7 @@ impl Journal {
     /// Entries passing `filter`, oldest first, and the eviction count.
     pub(crate) fn list(&self, filter: &Filter) -> (Vec<Value>, u64) {
         let (entries, evicted) = self.snapshot();
-        let wanted_path = filter.path.as_deref().map(trim_path);
-        let mut selected: Vec<&Arc<Entry>> = entries
-            .iter()
-            .filter(|e| filter.method.as_ref().is_none_or(|m| *m == e.method))
-            .filter(|e| wanted_path.is_none_or(|p| trim_path(e.path()) == p))
-            .filter(|e| filter.status.is_none_or(|s| e.status == Some(s)))
-            .collect();
+        let mut selected: Vec<&Arc<Entry>> = entries.iter().filter(|e| filter.matches(e)).collect();
         if let Some(limit) = filter.limit {
             let skip = selected.len().saturating_sub(limit);
             selected.drain(..skip);
@@ -356,6 +423,8 @@ mod tests {
             headers: RecordedHeaders::new(&HeaderMap::new()),
             body: Value::Null,
             status: Some(n),
+            response: None,
+            delay_ms: 0,
             rule: None,
             fault: None,
             routed: true,

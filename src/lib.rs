@@ -43,10 +43,12 @@ mod cli;
 mod clock;
 mod config;
 mod error;
+mod feed;
 mod health;
 mod http;
 mod journal;
 mod limits;
+mod logging;
 mod metrics;
 mod openapi;
 mod php;
@@ -56,15 +58,17 @@ mod scenario;
 mod server;
 mod session;
 mod store;
+mod tail;
 mod tls;
 mod validation;
 
 pub use check::run as check;
-pub use cli::{Cli, Command, ServeArgs};
+pub use cli::{Cli, Command, ReloadState, ServeArgs, TailArgs};
 pub use clock::{Clock, ParseTimestampError, Timestamp};
-pub use config::Config;
+pub use config::{Config, Sources};
 pub use error::StartupError;
 pub use health::run as health;
+pub use tail::run as tail;
 
 /// Prints the OpenAPI 3.1 document for the schemas the serve flags load (`--schemas`).
 /// Returns the process exit code.
@@ -91,9 +95,10 @@ pub fn print_openapi(serve: &ServeArgs) -> std::process::ExitCode {
 }
 pub use http::reply::Body;
 pub use limits::Limits;
+pub use logging::{LogFormat, LogGuard, init_logging};
 pub use pipeline::{Answer, Outcome};
 pub use scenario::{Scenario, ScenarioError};
-pub use server::Server;
+pub use server::{FileWatch, Reloader, Server};
 pub use tls::{TlsError, TlsSource};
 pub use validation::{Locale, SchemaError, Schemas, UnknownLocale};
 

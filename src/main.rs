@@ -20,6 +20,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Check { files }) => vms_billing_mock::check(files, &cli.serve),
         Some(Command::Health) => vms_billing_mock::health(&cli.serve),
+        Some(Command::Tail(args)) => vms_billing_mock::tail(args, &cli.serve),
         Some(Command::Openapi) => vms_billing_mock::print_openapi(&cli.serve),
         None => match serve(&cli) {
             Ok(()) => ExitCode::SUCCESS,
@@ -32,6 +33,8 @@ fn main() -> ExitCode {
 }
 
 fn serve(cli: &Cli) -> Result<(), StartupError> {
+    // Held until the end: dropping it flushes the queued log lines.
+    let _log = vms_billing_mock::init_logging(cli.serve.log_format, &cli.serve.log_level)?;
     let config = Config::from_args(&cli.serve)?;
     let port_file = config.port_file().map(Path::to_owned);
     if let Some(path) = &port_file {
@@ -48,12 +51,24 @@ fn serve(cli: &Cli) -> Result<(), StartupError> {
         let shutdown = signals::install().map_err(StartupError::Signals)?;
         let tls = config.is_tls();
         if let Some(token) = config.generated_admin_token() {
-            eprintln!(
-                "vms-billing-mock: listening beyond loopback, so the admin API needs a token: {token} \
+            tracing::warn!(
+                "listening beyond loopback, so the admin API needs a token: {token} \
                  (Authorization: Bearer TOKEN); choose your own with --admin-token or VMS_MOCK_ADMIN_TOKEN"
             );
         }
+        let scenarios = config.scenario_names().join(",");
         let server = Server::bind(config).await?;
+        let reloader = server.reloader();
+        let _watch = if cli.serve.watch {
+            Some(reloader.watch()?)
+        } else {
+            None
+        };
+        signals::on_hangup(move || {
+            // Logged and reported by the reload itself.
+            let _ = reloader.reload("SIGHUP");
+        })
+        .map_err(StartupError::Signals)?;
         let addr = server.local_addr();
         if let Some(path) = &port_file {
             write_port_file(path, addr.port()).map_err(|source| StartupError::PortFile {
@@ -66,7 +81,9 @@ fn serve(cli: &Cli) -> Result<(), StartupError> {
         let _ = writeln!(out, "listening on {scheme}://{addr}");
         let _ = out.flush();
         drop(out);
+        tracing::info!(%addr, tls, scenarios, watch = cli.serve.watch, "listening");
         server.run(shutdown).await;
+        tracing::info!("stopped");
         if let Some(path) = &port_file {
             let _ = remove_if_present(path);
         }
@@ -114,6 +131,24 @@ mod signals {
                 _ = int.recv() => {}
             }
         })
+    }
+
+    /// Calls `reload` on every SIGHUP, from a task of the current runtime.
+    #[cfg(unix)]
+    pub(super) fn on_hangup(reload: impl Fn() + Send + 'static) -> std::io::Result<()> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hup = signal(SignalKind::hangup())?;
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                reload();
+            }
+        });
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    pub(super) fn on_hangup(_reload: impl Fn() + Send + 'static) -> std::io::Result<()> {
+        Ok(())
     }
 
     #[cfg(not(unix))]

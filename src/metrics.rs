@@ -36,6 +36,11 @@ struct FaultLabels {
     fault: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabels {
+    result: &'static str,
+}
+
 /// Sizes read from the state at scrape time.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Sizes {
@@ -60,6 +65,8 @@ pub(crate) struct Metrics {
     refused_connections: Counter,
     faults: Family<FaultLabels, Counter>,
     journal_evictions: Counter,
+    reloads: Family<ResultLabels, Counter>,
+    stream_dropped: Counter,
     users: Gauge,
     store_bytes: Gauge,
     sessions: Gauge,
@@ -115,6 +122,17 @@ impl Default for Metrics {
             "journal_evictions",
             "Journal entries evicted to stay within the journal's bounds",
         );
+        let reloads = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "reloads",
+            "Reloads of the schema and scenario files, by result (ok, failed)",
+            reloads.clone(),
+        );
+        let stream_dropped = counter(
+            &mut registry,
+            "stream_dropped_events",
+            "Request-stream events a slow subscriber missed",
+        );
         let users = gauge(&mut registry, "users", "Active users in all sessions");
         let store_bytes = Gauge::default();
         registry.register_with_unit(
@@ -140,6 +158,8 @@ impl Default for Metrics {
             refused_connections,
             faults,
             journal_evictions,
+            reloads,
+            stream_dropped,
             users,
             store_bytes,
             sessions,
@@ -162,6 +182,17 @@ impl Metrics {
     /// Counts an injected fault.
     pub(crate) fn fault(&self, fault: &'static str) {
         self.faults.get_or_create(&FaultLabels { fault }).inc();
+    }
+
+    /// Counts a reload, `ok` or `failed`.
+    pub(crate) fn reload(&self, ok: bool) {
+        let result = if ok { "ok" } else { "failed" };
+        self.reloads.get_or_create(&ResultLabels { result }).inc();
+    }
+
+    /// The counter request streams bump for the events a slow subscriber missed.
+    pub(crate) fn stream_dropped(&self) -> Counter {
+        self.stream_dropped.clone()
     }
 
     /// The counter journals bump on every eviction.

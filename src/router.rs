@@ -154,6 +154,7 @@ fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
             },
             GET_DELETE,
         ),
+        ["requests", "stream"] => ((m == Method::GET).then_some(A::StreamRequests), GET),
         ["requests", "count"] => ((m == Method::POST).then_some(A::CountRequests), POST),
         ["requests", "unmatched"] => ((m == Method::GET).then_some(A::UnmatchedRequests), GET),
         _ => return Err(RouteError::NotFound),

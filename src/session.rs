@@ -9,12 +9,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use arc_swap::ArcSwap;
 use parking_lot::{Mutex, RwLock};
 use prometheus_client::metrics::counter::Counter;
+use tokio::sync::broadcast;
 
 use crate::clock::{Clock, Timestamp};
 use crate::config::{Config, Settings};
-use crate::journal::Journal;
+use crate::feed::STREAM_CAPACITY;
+use crate::journal::{Feed, Journal, StreamEvent};
 use crate::scenario::{RuleEngine, Scenario};
 use crate::store::{Budget, Store};
 
@@ -27,7 +30,8 @@ pub(crate) const DEFAULT_SESSION: &str = "default";
 pub(crate) struct SessionState {
     scenario: Arc<Scenario>,
     settings: Settings,
-    store: Store,
+    /// Shared with the state a reload that keeps users builds next.
+    store: Arc<Store>,
     rules: RuleEngine,
     /// Starts as `settings.clock`; `PUT /__admin/clock` moves it.
     clock: Mutex<Clock>,
@@ -36,11 +40,11 @@ pub(crate) struct SessionState {
 impl SessionState {
     fn start(config: &Config, scenario: Arc<Scenario>, budget: &Arc<Budget>) -> Self {
         let settings = config.settings().overlay(scenario.settings());
-        let store = Store::new(
+        let store = Arc::new(Store::new(
             settings.id_start,
             config.limits().max_users,
             Arc::clone(budget),
-        );
+        ));
         let now = settings.clock.now();
         for seed in scenario.users() {
             let mut draft = seed.clone();
@@ -55,6 +59,18 @@ impl SessionState {
             scenario,
             settings,
             store,
+        }
+    }
+
+    /// A state for `scenario` that keeps this one's users, ids and clock (a reload that
+    /// keeps state): new settings and rules, rule counters at zero.
+    fn keeping_users(&self, config: &Config, scenario: Arc<Scenario>) -> Self {
+        SessionState {
+            rules: RuleEngine::new(Arc::clone(&scenario)),
+            settings: config.settings().overlay(scenario.settings()),
+            clock: Mutex::new(*self.clock.lock()),
+            store: Arc::clone(&self.store),
+            scenario,
         }
     }
 
@@ -108,7 +124,7 @@ impl Library {
 
 /// One isolated mock state.
 pub(crate) struct Session {
-    config: Arc<Config>,
+    config: ArcSwap<Config>,
     /// The server-wide user byte budget every store of this session draws from.
     budget: Arc<Budget>,
     library: Mutex<Library>,
@@ -131,8 +147,30 @@ impl Session {
             }),
             journal,
             budget,
-            config,
+            config: ArcSwap::new(config),
         }
+    }
+
+    /// Follows a reloaded configuration: the library becomes its scenarios, the active one
+    /// stays active if it is still there (else the configured one), and the state restarts
+    /// from it, keeping users, ids and clock with `keep`.
+    fn reload(&self, config: &Arc<Config>, keep: bool) {
+        self.config.store(Arc::clone(config));
+        let scenario = {
+            let mut library = self.library.lock();
+            library.scenarios = config.scenarios().to_vec();
+            let found = library
+                .find(&library.active)
+                .unwrap_or_else(|| config.active_scenario());
+            library.active = found.name().to_owned();
+            found
+        };
+        let fresh = if keep {
+            self.state().keeping_users(config, scenario)
+        } else {
+            SessionState::start(config, scenario, &self.budget)
+        };
+        *self.state.write() = Arc::new(fresh);
     }
 
     /// The current state (a cheap handle; it stays valid across a reset).
@@ -153,12 +191,16 @@ impl Session {
             library.find(&library.active)
         };
         // The active scenario is always in the library; the config's is the fallback.
-        self.start(scenario.unwrap_or_else(|| self.config.active_scenario()))
+        self.start(scenario.unwrap_or_else(|| self.config.load().active_scenario()))
     }
 
     fn start(&self, scenario: Arc<Scenario>) -> usize {
         let seeded = scenario.users().len();
-        let fresh = Arc::new(SessionState::start(&self.config, scenario, &self.budget));
+        let fresh = Arc::new(SessionState::start(
+            &self.config.load(),
+            scenario,
+            &self.budget,
+        ));
         *self.state.write() = fresh;
         self.journal.clear();
         seeded
@@ -208,7 +250,9 @@ pub(crate) struct BadSessionId;
 
 /// Every session of a server.
 pub(crate) struct Sessions {
-    config: Arc<Config>,
+    config: ArcSwap<Config>,
+    /// The live request stream every journal announces its entries on.
+    events: broadcast::Sender<StreamEvent>,
     budget: Arc<Budget>,
     evictions: Counter,
     default: Arc<Session>,
@@ -226,11 +270,16 @@ impl Sessions {
     pub(crate) fn new(config: Arc<Config>, evictions: Counter) -> Self {
         let limits = config.limits();
         let budget = Arc::new(Budget::new(limits.max_store_bytes));
+        let (events, _) = broadcast::channel(STREAM_CAPACITY);
         let journal = Journal::new(
             limits.journal_capacity,
             limits.journal_bytes,
             evictions.clone(),
-        );
+        )
+        .with_feed(Feed {
+            sender: events.clone(),
+            session: DEFAULT_SESSION.into(),
+        });
         Sessions {
             default: Arc::new(Session::new(
                 Arc::clone(&config),
@@ -239,7 +288,8 @@ impl Sessions {
             )),
             budget,
             evictions,
-            config,
+            events,
+            config: ArcSwap::new(config),
             named: Mutex::new(HashMap::new()),
             tick: AtomicU64::new(0),
         }
@@ -269,7 +319,8 @@ impl Sessions {
             slot.last_used = now;
             return Ok(Arc::clone(&slot.session));
         }
-        let limits = self.config.limits();
+        let config = self.config.load_full();
+        let limits = config.limits();
         if limits.max_sessions == 0 {
             return Ok(Arc::clone(&self.default));
         }
@@ -283,13 +334,17 @@ impl Sessions {
             named.remove(&oldest);
         }
         let session = Arc::new(Session::new(
-            Arc::clone(&self.config),
+            Arc::clone(&config),
             Arc::clone(&self.budget),
             Journal::new(
                 limits.session_journal_capacity,
                 limits.session_journal_bytes,
                 self.evictions.clone(),
-            ),
+            )
+            .with_feed(Feed {
+                sender: self.events.clone(),
+                session: id.into(),
+            }),
         ));
         named.insert(
             id.to_owned(),
@@ -303,6 +358,26 @@ impl Sessions {
 }
 
 impl Sessions {
+    /// The live request stream.
+    pub(crate) fn events(&self) -> &broadcast::Sender<StreamEvent> {
+        &self.events
+    }
+
+    /// Every session follows a reloaded configuration (see [`Session::reload`]); sessions
+    /// created later start from it.
+    pub(crate) fn reload(&self, config: &Arc<Config>, keep: bool) {
+        self.config.store(Arc::clone(config));
+        let named: Vec<Arc<Session>> = self
+            .named
+            .lock()
+            .values()
+            .map(|n| Arc::clone(&n.session))
+            .collect();
+        for session in named.iter().chain(std::iter::once(&self.default)) {
+            session.reload(config, keep);
+        }
+    }
+
     /// Active users, named sessions, journal entries and journal bytes, over every session.
     pub(crate) fn sizes(&self) -> (usize, usize, usize, usize) {
         let named: Vec<Arc<Session>> = self

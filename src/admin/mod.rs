@@ -14,8 +14,14 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::api::{ApiError, method_list};
+use crate::clock::format_millis;
+use crate::config::ReloadReport;
+use crate::feed::EventStream;
+use crate::journal::StreamEvent;
 use crate::session::Session;
 use crate::validation::Schemas;
+use prometheus_client::metrics::counter::Counter;
+use tokio::sync::{broadcast, watch};
 
 /// The `/__admin` endpoints.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +58,8 @@ pub(crate) enum AdminRoute {
     ActivateScenario(String),
     /// `GET /__admin/requests`.
     ListRequests,
+    /// `GET /__admin/requests/stream`.
+    StreamRequests,
     /// `DELETE /__admin/requests`.
     ClearRequests,
     /// `POST /__admin/requests/count`.
@@ -69,6 +77,8 @@ pub(crate) enum AdminOk {
     Empty(StatusCode),
     /// A `200` with this content type and text.
     Text(&'static str, String),
+    /// The live request stream.
+    Stream(EventStream),
 }
 
 /// Why an admin request failed.
@@ -140,12 +150,35 @@ pub(crate) struct AdminContext<'a> {
     pub body: &'a [u8],
     /// The server's metrics exposition, rendered on demand.
     pub metrics: &'a dyn Fn() -> String,
+    /// How the last reload went, if there was one.
+    pub last_reload: Option<ReloadReport>,
+    /// The server's request stream, to subscribe to.
+    pub events: &'a broadcast::Sender<StreamEvent>,
+    /// Counts what slow stream subscribers miss.
+    pub stream_dropped: &'a Counter,
+    /// Turns true when the server shuts down (streams end).
+    pub shutdown: &'a watch::Receiver<bool>,
+}
+
+/// `{"status":"ok"}`, and once files were reloaded, how the last reload went: a failed one
+/// names the file and the problem (the previous files stay in force).
+fn health(reload: Option<&ReloadReport>) -> Value {
+    let mut body = serde_json::json!({"status": "ok"});
+    if let Some(r) = reload {
+        body["reload"] = serde_json::json!({
+            "ok": r.ok,
+            "trigger": r.trigger,
+            "at": format_millis(r.at_ms),
+            "error": r.error,
+        });
+    }
+    body
 }
 
 /// Serves one admin request.
 pub(crate) fn handle(ctx: &AdminContext<'_>, route: AdminRoute) -> Result<AdminOk, AdminError> {
     match route {
-        AdminRoute::Health => ok(serde_json::json!({"status": "ok"})),
+        AdminRoute::Health => ok(health(ctx.last_reload.as_ref())),
         AdminRoute::OpenApi => ok(crate::openapi::document(ctx.schemas)),
         AdminRoute::Metrics => Ok(AdminOk::Text(
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
@@ -164,6 +197,7 @@ pub(crate) fn handle(ctx: &AdminContext<'_>, route: AdminRoute) -> Result<AdminO
         AdminRoute::PutScenario => scenarios::put(ctx),
         AdminRoute::ActivateScenario(name) => scenarios::activate(ctx, &name),
         AdminRoute::ListRequests => journal::list(ctx),
+        AdminRoute::StreamRequests => journal::stream(ctx),
         AdminRoute::ClearRequests => journal::clear(ctx),
         AdminRoute::CountRequests => journal::count(ctx),
         AdminRoute::UnmatchedRequests => journal::unmatched(ctx),

@@ -17,35 +17,48 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::page::{absolute, error_page, reason_phrase, redirect_page};
 use crate::admin::{AdminError, AdminOk};
 use crate::api::{ApiError, Success, method_list};
+use crate::feed::EventStream;
 use crate::php::json::write_string;
 use crate::store::{StoreError, User};
 use crate::validation::{ErrorBag, Locale};
 
 /// The body type of every response.
-/// A response body: the bytes, and while they are being sent, the share of
-/// `--max-inflight-bytes` they hold (given back when hyper drops the body).
+/// A response body: bytes, and while they are being sent, the share of
+/// `--max-inflight-bytes` they hold (given back when hyper drops the body); or the live
+/// request stream.
 #[derive(Debug)]
-pub struct Body {
-    bytes: Full<Bytes>,
-    held: Option<OwnedSemaphorePermit>,
+pub struct Body(BodyKind);
+
+#[derive(Debug)]
+enum BodyKind {
+    Bytes {
+        bytes: Full<Bytes>,
+        held: Option<OwnedSemaphorePermit>,
+    },
+    Stream(Box<EventStream>),
 }
 
 impl Body {
     fn new(bytes: Bytes) -> Self {
-        Body {
+        Body(BodyKind::Bytes {
             bytes: Full::new(bytes),
             held: None,
-        }
+        })
     }
 
-    /// The body's length.
+    /// The body's length (0 for a stream).
     pub(crate) fn len(&self) -> u64 {
-        http_body::Body::size_hint(&self.bytes).exact().unwrap_or(0)
+        match &self.0 {
+            BodyKind::Bytes { bytes, .. } => http_body::Body::size_hint(bytes).exact().unwrap_or(0),
+            BodyKind::Stream(_) => 0,
+        }
     }
 
     /// Keeps `permit` until the body has been sent or dropped.
     pub(crate) fn hold(&mut self, permit: OwnedSemaphorePermit) {
-        self.held = Some(permit);
+        if let BodyKind::Bytes { held, .. } = &mut self.0 {
+            *held = Some(permit);
+        }
     }
 }
 
@@ -57,15 +70,26 @@ impl http_body::Body for Body {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        std::pin::Pin::new(&mut self.bytes).poll_frame(cx)
+        match &mut self.0 {
+            BodyKind::Bytes { bytes, .. } => std::pin::Pin::new(bytes).poll_frame(cx),
+            BodyKind::Stream(stream) => stream
+                .poll_chunk(cx)
+                .map(|chunk| chunk.map(|c| Ok(http_body::Frame::data(c)))),
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.bytes.is_end_stream()
+        match &self.0 {
+            BodyKind::Bytes { bytes, .. } => bytes.is_end_stream(),
+            BodyKind::Stream(_) => false,
+        }
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        self.bytes.size_hint()
+        match &self.0 {
+            BodyKind::Bytes { bytes, .. } => bytes.size_hint(),
+            BodyKind::Stream(_) => http_body::SizeHint::default(),
+        }
     }
 }
 
@@ -82,11 +106,12 @@ const HTML: &str = "text/html; charset=UTF-8";
 const MALFORMED_SOURCE: &str = r#"{"id":1,"login":"test@mail.com","name":null,"type":"type_value","status":"active","created_at":"2023-05-02T10:18:50.000000Z","updated_at":"2023-05-02T10:18:50.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+80283289362"}]}"#;
 
 /// A response under construction.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Reply {
     status: StatusCode,
     content_type: Option<&'static str>,
     body: Bytes,
+    stream: Option<Box<EventStream>>,
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
@@ -102,6 +127,7 @@ impl Reply {
             status,
             content_type: None,
             body: Bytes::new(),
+            stream: None,
             headers: Vec::new(),
         }
     }
@@ -116,6 +142,7 @@ impl Reply {
             status,
             content_type: Some(content_type),
             body: body.into(),
+            stream: None,
             headers: Vec::new(),
         }
     }
@@ -126,6 +153,17 @@ impl Reply {
         self
     }
 
+    /// Sends the live request stream as the body.
+    fn streaming(mut self, stream: EventStream) -> Self {
+        self.stream = Some(Box::new(stream));
+        self
+    }
+
+    /// The body, for the journal: JSON answers only (a page or a stream is not kept).
+    pub(crate) fn json_body(&self) -> Option<&Bytes> {
+        (self.content_type == Some(JSON) && self.stream.is_none()).then_some(&self.body)
+    }
+
     /// The status this reply will carry.
     pub(crate) fn status(&self) -> StatusCode {
         self.status
@@ -133,7 +171,11 @@ impl Reply {
 
     /// The final response, with Laravel's `Cache-Control` and the diagnostics, if any.
     pub(crate) fn into_response(self, diagnostics: &[String]) -> Response<Body> {
-        let mut response = Response::new(Body::new(self.body));
+        let body = match self.stream {
+            Some(stream) => Body(BodyKind::Stream(stream)),
+            None => Body::new(self.body),
+        };
+        let mut response = Response::new(body);
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
         if let Some(ct) = self.content_type {
@@ -382,6 +424,11 @@ pub(crate) fn admin(result: Result<AdminOk, AdminError>, locale: Locale) -> Repl
         Ok(AdminOk::Empty(status)) => Reply::empty(status),
         Ok(AdminOk::Text(content_type, text)) => {
             Reply::with_type(StatusCode::OK, content_type, text)
+        }
+        Ok(AdminOk::Stream(stream)) => {
+            Reply::with_type(StatusCode::OK, "text/event-stream", Bytes::new())
+                .streaming(stream)
+                .header(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
         }
         Err(AdminError::Invalid(e)) => {
             let json_only = Negotiation {

@@ -27,6 +27,7 @@ use crate::http::body::{self, BodyError};
 use crate::http::input::{self, LaravelRequest};
 use crate::http::negotiate::expects_json;
 use crate::http::reply::{self, Body, Negotiation, RULE_HEADER, Reply, header_value};
+use crate::journal;
 use crate::metrics::RequestLabels;
 use crate::php::{self, Array};
 use crate::router::{self, Route, RouteError, laravel_path};
@@ -48,6 +49,22 @@ pub struct Outcome {
     pub delay_ms: u64,
     /// The scenario rule that answered, if one did.
     pub rule: Option<Arc<str>>,
+    /// What the request's log line adds: failing fields, the body if `--log-bodies`.
+    pub(crate) log: LogExtras,
+}
+
+/// What only `process` knows for a request's log line. Gathered only when the line will be
+/// written.
+#[derive(Debug, Default)]
+pub(crate) struct LogExtras {
+    /// The failing attributes of a 422.
+    fields: Vec<String>,
+    /// The body as the journal keeps it (`--log-bodies`).
+    body: Option<Value>,
+    /// The fault that answered.
+    fault: Option<&'static str>,
+    /// The rule's delay.
+    delay_ms: u64,
 }
 
 /// How a request is answered.
@@ -77,16 +94,37 @@ pub(crate) async fn handle(
         router::label(&parts.method, parts.uri.path()),
         router::method_label(&parts.method),
     );
-    let count = |status: u16, rule: Option<&str>| {
+    let method = parts.method.clone();
+    let target = logging().then(|| journal::recorded_target(&parts.uri));
+    let session = parts
+        .headers
+        .get(SESSION_HEADER)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let count = |status: u16, rule: Option<&str>, extras: &LogExtras| {
+        let seconds = started.elapsed().as_secs_f64();
+        let rule = rule.unwrap_or("default");
         state.metrics.request(
             RequestLabels {
                 route: labels.0,
                 method: labels.1,
                 status,
-                rule: rule.unwrap_or("default").to_owned(),
+                rule: rule.to_owned(),
             },
-            started.elapsed().as_secs_f64(),
+            seconds,
         );
+        if logging() {
+            let target = target.as_deref().unwrap_or_default();
+            log_request(
+                &method,
+                target,
+                status,
+                seconds,
+                session.as_deref(),
+                rule,
+                labels.0,
+                extras,
+            );
+        }
     };
     let limits = state.limits();
     let read = match body::check_framing(parts.version, &parts.headers) {
@@ -102,7 +140,7 @@ pub(crate) async fn handle(
         Ok(read) => read,
         Err(e) => {
             let response = body_error(&state, &parts, e);
-            count(response.status().as_u16(), None);
+            count(response.status().as_u16(), None, &LogExtras::default());
             return response;
         }
     };
@@ -119,12 +157,16 @@ pub(crate) async fn handle(
                     Err(_) => response = busy(),
                 }
             }
-            count(response.status().as_u16(), outcome.rule.as_deref());
+            count(
+                response.status().as_u16(),
+                outcome.rule.as_deref(),
+                &outcome.log,
+            );
             response
         }
         Answer::Drop { reset, hold_ms } => {
             state.wait(hold_ms).await;
-            count(0, outcome.rule.as_deref());
+            count(0, outcome.rule.as_deref(), &outcome.log);
             conn.kill(reset);
             // The connection task drops the connection, and this future with it.
             std::future::pending().await
@@ -142,6 +184,8 @@ struct Handled {
     routed: bool,
     /// What the journal keeps of the body.
     journal_body: Value,
+    /// The failing attributes of a 422 (gathered only for the log line).
+    failed: Vec<String>,
 }
 
 impl Handled {
@@ -152,6 +196,7 @@ impl Handled {
             fault: None,
             routed: true,
             journal_body: journal_body(input, body_len),
+            failed: Vec::new(),
         }
     }
 
@@ -169,12 +214,13 @@ impl Handled {
 pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
     // The server refuses an oversized body while reading it; a body handed in whole (the
     // in-process `Mock`) gets the same answer here.
-    if bytes.len() > state.config.limits().max_body_bytes {
+    if bytes.len() > state.limits().max_body_bytes {
         let response = body_error(state, &parts, BodyError::TooLarge { drained: true });
         return Outcome {
             answer: Answer::Respond(response),
             delay_ms: 0,
             rule: None,
+            log: LogExtras::default(),
         };
     }
     let session = match session_of(state, &parts) {
@@ -187,15 +233,19 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
     let negotiation = negotiation(&parts, current.settings().strict_accept);
     let locale = current.settings().locale;
     if router::is_admin(parts.uri.path()) {
-        let allowed = admin::access::check(&parts, state.config.admin(), state.config.addr().ip());
+        let allowed = admin::access::check(&parts, &state.admin, state.bound);
         let result = allowed.and_then(|()| match router::route(&parts.method, parts.uri.path()) {
             Ok(Route::Admin(route)) => admin::handle(
                 &AdminContext {
                     session: &session,
-                    schemas: state.config.schemas(),
+                    schemas: state.config.load().schemas(),
                     query: parts.uri.query(),
                     body: &bytes,
                     metrics: &|| state.metrics_text(),
+                    last_reload: state.last_reload.lock().clone(),
+                    events: state.sessions.events(),
+                    stream_dropped: &state.stream_dropped,
+                    shutdown: &state.shutdown,
                 },
                 route,
             ),
@@ -229,9 +279,16 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         fault,
         routed: true,
         journal_body: journal_body(&request.raw, bytes.len()),
+        failed: Vec::new(),
     };
-    let handled = match decision.as_ref().map(|d| &d.respond.action) {
-        Some(Action::Errors(bag)) => scripted(Some(reply::rule_errors(bag, locale)), None),
+    let mut handled = match decision.as_ref().map(|d| &d.respond.action) {
+        Some(Action::Errors(bag)) => {
+            let mut handled = scripted(Some(reply::rule_errors(bag, locale)), None);
+            if logging() {
+                handled.failed = bag.attributes().map(str::to_owned).collect();
+            }
+            handled
+        }
         Some(Action::Status {
             status,
             body,
@@ -259,7 +316,18 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
             bytes.len(),
         ),
     };
+    let mut log = LogExtras::default();
+    if logging() {
+        log.fields = std::mem::take(&mut handled.failed);
+        log.fault = handled.fault.map(|f| f.name());
+        log.delay_ms = decision.as_ref().map_or(0, |d| d.delay_ms);
+        if state.config.load().log_bodies() {
+            log.body = Some(handled.journal_body.clone());
+        }
+    }
     let recorded = Recorded {
+        response: handled.reply.as_ref().and_then(Reply::json_body).cloned(),
+        delay_ms: decision.as_ref().map_or(0, |d| d.delay_ms),
         status: handled.reply.as_ref().map(Reply::status),
         decision: decision.as_ref(),
         fault: handled.fault,
@@ -294,7 +362,46 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         answer,
         delay_ms,
         rule: decision.map(|d| d.label),
+        log,
     }
+}
+
+/// Writes a request's log line: what was asked and answered, never a secret (the target's
+/// secret query values and the body are redacted as the journal redacts them).
+#[allow(clippy::too_many_arguments)]
+fn log_request(
+    method: &hyper::Method,
+    target: &str,
+    status: u16,
+    seconds: f64,
+    session: Option<&str>,
+    rule: &str,
+    route: &str,
+    extras: &LogExtras,
+) {
+    let latency_ms = (seconds * 1e6).round() / 1e3;
+    let fields = extras.fields.join(",");
+    let body = extras.body.as_ref().map(|b| b.to_string());
+    tracing::info!(
+        target: "request",
+        method = %method,
+        path = %target,
+        status,
+        latency_ms,
+        session = session.unwrap_or("default"),
+        rule,
+        route,
+        fields = (!fields.is_empty()).then_some(fields.as_str()),
+        fault = extras.fault,
+        delay_ms = (extras.delay_ms > 0).then_some(extras.delay_ms),
+        body = body.as_deref(),
+        "request"
+    );
+}
+
+/// Whether request log lines are written (the level allows them).
+fn logging() -> bool {
+    tracing::enabled!(target: "request", tracing::Level::INFO)
 }
 
 fn respond(reply: Reply, diagnostics: &[String]) -> Outcome {
@@ -302,6 +409,7 @@ fn respond(reply: Reply, diagnostics: &[String]) -> Outcome {
         answer: Answer::Respond(reply.into_response(diagnostics)),
         delay_ms: 0,
         rule: None,
+        log: LogExtras::default(),
     }
 }
 
@@ -384,16 +492,26 @@ fn default_behaviour(
             return Handled::unrouted(reply, &request.raw, body_len);
         }
     };
+    let config = state.config.load();
     let ctx = RequestContext {
         state: current,
-        schemas: state.config.schemas(),
+        schemas: config.schemas(),
     };
     let result = api::handle(&ctx, endpoint, &request.input);
-    Handled::answered(
-        reply::vendor(result, negotiation, locale),
-        &request.input,
-        body_len,
-    )
+    let failed = match &result {
+        Err(ApiError::Validation(bag)) if logging() => {
+            bag.attributes().map(str::to_owned).collect()
+        }
+        _ => Vec::new(),
+    };
+    Handled {
+        failed,
+        ..Handled::answered(
+            reply::vendor(result, negotiation, locale),
+            &request.input,
+            body_len,
+        )
+    }
 }
 
 /// The answer when an answer's bytes do not fit the in-flight budget.
@@ -408,7 +526,7 @@ fn busy() -> Response<Body> {
 
 /// The answer to a body that could not be read: 413 (over the limit) or 400 (broken off).
 fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Body> {
-    let negotiation = negotiation(parts, state.config.settings().strict_accept);
+    let negotiation = negotiation(parts, state.config.load().settings().strict_accept);
     let (reply, diagnostic) = match error {
         BodyError::TooLarge { .. } => {
             let reply =
@@ -417,7 +535,7 @@ fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Bod
                 reply,
                 format!(
                     "body is over --max-body-bytes ({})",
-                    state.config.limits().max_body_bytes
+                    state.limits().max_body_bytes
                 ),
             )
         }
@@ -461,6 +579,8 @@ fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Bod
             parts,
             0,
             Recorded {
+                response: reply.json_body().cloned(),
+                delay_ms: 0,
                 status: Some(reply.status()),
                 decision: None,
                 fault: None,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use hyper::StatusCode;
 use hyper::http::request::Parts;
 use serde_json::Value;
@@ -15,6 +16,8 @@ use crate::session::Session;
 
 /// What the journal keeps of how a request was answered ([`record`]).
 pub(super) struct Recorded<'a> {
+    pub response: Option<Bytes>,
+    pub delay_ms: u64,
     pub status: Option<StatusCode>,
     pub decision: Option<&'a Decision>,
     pub fault: Option<Fault>,
@@ -51,6 +54,10 @@ pub(super) fn record(session: &Session, parts: &Parts, body_len: usize, recorded
         headers: journal::RecordedHeaders::new(&parts.headers),
         body,
         status: recorded.status.map(|s| s.as_u16()),
+        response: recorded
+            .response
+            .filter(|body| body.len() <= MAX_RECORDED_BODY),
+        delay_ms: recorded.delay_ms,
         rule: recorded.decision.map(|d| Arc::clone(&d.label)),
         fault: recorded.fault.map(|f| f.name()),
         routed: recorded.routed || recorded.decision.is_some(),

@@ -3,9 +3,15 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use std::net::IpAddr;
+
+use arc_swap::ArcSwap;
+use parking_lot::Mutex;
 use tokio::sync::{Notify, Semaphore, watch};
 
-use crate::config::Config;
+use crate::cli::ReloadState;
+use crate::config::{AdminAccess, Config, ReloadReport};
+use crate::error::StartupError;
 use crate::limits::Limits;
 use crate::metrics::{Metrics, OpenConnection, Sizes};
 use crate::session::Sessions;
@@ -13,13 +19,22 @@ use crate::tls::Tls;
 
 /// The state one server shares between its connections; passed around as `Arc<AppState>`.
 pub(crate) struct AppState {
-    pub(super) config: Arc<Config>,
+    /// Swapped whole by a reload (schemas and scenarios); the rest never changes.
+    pub(super) config: ArcSwap<Config>,
+    limits: Limits,
+    tls: Option<Tls>,
+    pub(super) admin: AdminAccess,
+    pub(super) bound: IpAddr,
+    /// How the last reload went, for `GET /__admin/health`.
+    pub(super) last_reload: Mutex<Option<ReloadReport>>,
     pub(super) sessions: Sessions,
     pub(super) metrics: Metrics,
     /// `--max-inflight-bytes`: body bytes held by requests being read and answers being sent.
     pub(super) inflight: Arc<Semaphore>,
     /// Turns `true` when the server shuts down, so held requests stop waiting.
-    shutdown: watch::Receiver<bool>,
+    pub(super) shutdown: watch::Receiver<bool>,
+    /// Counts the events slow stream subscribers miss.
+    pub(super) stream_dropped: prometheus_client::metrics::counter::Counter,
 }
 
 impl AppState {
@@ -28,6 +43,11 @@ impl AppState {
         let config = Arc::new(config);
         let metrics = Metrics::default();
         AppState {
+            limits: config.limits().clone(),
+            tls: config.tls().cloned(),
+            admin: config.admin().clone(),
+            bound: config.addr().ip(),
+            last_reload: Mutex::new(None),
             inflight: Arc::new(Semaphore::new(
                 config
                     .limits()
@@ -35,20 +55,55 @@ impl AppState {
                     .min(Semaphore::MAX_PERMITS),
             )),
             sessions: Sessions::new(Arc::clone(&config), metrics.journal_evictions()),
+            stream_dropped: metrics.stream_dropped(),
             metrics,
-            config,
+            config: ArcSwap::new(config),
             shutdown,
         }
     }
 
+    /// Reads the schema and scenario files again and, if every one loads, makes them current
+    /// in every session (keeping users unless `--reload-state reset`). A failure leaves
+    /// everything as it was.
+    ///
+    /// # Errors
+    /// The file and the problem.
+    pub(crate) fn reload(&self, trigger: &'static str) -> Result<(), StartupError> {
+        let result = self.config.load().reloaded().map(|config| {
+            let config = Arc::new(config);
+            let keep = config.reload_state() == ReloadState::Keep;
+            self.sessions.reload(&config, keep);
+            self.config.store(config);
+        });
+        self.metrics.reload(result.is_ok());
+        match &result {
+            Ok(()) => tracing::info!(trigger, "reloaded schema and scenario files"),
+            Err(e) => {
+                tracing::error!(trigger, error = %e, "reload failed; the previous files stay in force")
+            }
+        }
+        *self.last_reload.lock() = Some(ReloadReport {
+            ok: result.is_ok(),
+            error: result.as_ref().err().map(ToString::to_string),
+            trigger,
+            at_ms: crate::clock::wall_millis(),
+        });
+        result
+    }
+
+    /// The files schemas and scenarios come from.
+    pub(crate) fn sources(&self) -> Vec<std::path::PathBuf> {
+        self.config.load().sources().paths()
+    }
+
     /// The bounds in force.
     pub(crate) fn limits(&self) -> &Limits {
-        self.config.limits()
+        &self.limits
     }
 
     /// HTTPS, if configured.
     pub(crate) fn tls(&self) -> Option<&Tls> {
-        self.config.tls()
+        self.tls.as_ref()
     }
 
     /// Counts a connection as open until the guard is dropped.

@@ -2,6 +2,9 @@
 //! shutdown that drains in-flight requests within a bound.
 
 pub(crate) mod connection;
+mod watch;
+
+pub use watch::{FileWatch, Reloader};
 
 use std::future::Future;
 use std::io;
@@ -46,8 +49,8 @@ fn fit_open_files(wanted: usize) -> usize {
             let fits = usize::try_from(allowed.saturating_sub(SPARE_FILES + MAX_REFUSALS as u64))
                 .unwrap_or(usize::MAX)
                 .max(1);
-            eprintln!(
-                "vms-billing-mock: --max-connections {wanted} needs {needed} open files, the system allows {allowed}: serving at most {fits} connections"
+            tracing::warn!(
+                "--max-connections {wanted} needs {needed} open files, the system allows {allowed}: serving at most {fits} connections"
             );
             fits
         }
@@ -111,6 +114,13 @@ impl Server {
         })
     }
 
+    /// A handle that reloads the server's schema and scenario files while it serves.
+    pub fn reloader(&self) -> Reloader {
+        Reloader {
+            state: Arc::clone(&self.state),
+        }
+    }
+
     /// The address actually listened on (with the real port when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
@@ -148,7 +158,7 @@ impl Server {
                     Ok((stream, _)) => stream,
                     Err(e) => {
                         // Out of file descriptors and the like: back off, keep serving.
-                        eprintln!("vms-billing-mock: accept failed: {e}");
+                        tracing::warn!(error = %e, "accept failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
@@ -157,6 +167,10 @@ impl Server {
             };
             let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
                 state.connection_refused();
+                tracing::warn!(
+                    max_connections,
+                    "connection refused: over --max-connections"
+                );
                 refuse(stream, &refusals);
                 continue;
             };
@@ -212,6 +226,10 @@ impl Server {
             });
         }
         drop(listener);
+        tracing::info!(
+            open = graceful.count(),
+            "shutting down: finishing in-flight requests"
+        );
         // Held requests (timeout faults, delays) stop waiting now.
         let _ = stopping.send(true);
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;

@@ -40,6 +40,11 @@ impl ErrorBag {
         }
     }
 
+    /// The failing attributes, in order.
+    pub(crate) fn attributes(&self) -> impl Iterator<Item = &str> {
+        self.fields.iter().map(|(a, _)| a.as_str())
+    }
+
     /// Whether an attribute has a message.
     pub(crate) fn has(&self, attribute: &str) -> bool {
         self.index.contains_key(attribute)

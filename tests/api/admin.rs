@@ -306,8 +306,10 @@ async fn journal_filters_and_clears() {
     let bad = server.admin(Method::GET, "/requests?stauts=1", None).await;
     assert_eq!(
         bad.json()["error"],
-        "query: unknown filter \"stauts\", expected one of method, path, status, limit"
+        "query: unknown filter \"stauts\", expected one of method, path, status, rule, limit"
     );
+    assert_eq!(statuses(get("?rule=default").await), [200, 422, 404]);
+    assert!(statuses(get("?rule=slow").await).is_empty());
     let bad = server
         .admin(Method::GET, "/requests?status=abc", None)
         .await;
