@@ -12,6 +12,7 @@ mod helpers;
 mod http_errors;
 mod in_process;
 mod lifecycle;
+mod observability;
 mod openapi;
 mod properties;
 mod response_schemas;
