@@ -3,31 +3,42 @@
 //! # Architecture
 //! A request travels down this list, and no module imports from one above it.
 //! ```text
-//! main.rs        parse CLI -> Config -> signals -> bind -> port file -> serve -> exit code
+//! main.rs        parse CLI -> logging -> Config -> signals -> bind -> port file -> serve
 //! check          `check [FILES]`: the loaders startup uses, without serving
-//! server/        accept loop, hyper http1 connections, graceful shutdown; connection.rs:
-//!                the socket a scripted fault resets
-//! pipeline/      per request: session -> admin | rules -> route -> input -> handler -> reply
-//!                -> journal -> delay; returns a named Outcome. state.rs: AppState and the
-//!                connection handle; record.rs: the one place a journal entry is built
-//! http/          body.rs (limit, 413), input.rs (Laravel's Request::all: JSON, forms,
-//!                multipart, query, method override), negotiate.rs (expectsJson), reply.rs
-//!                (every response's bytes), page.rs (HTML pages and the 302)
+//! health, tail   the `health` and `tail` subcommands: small clients of a running mock
+//! server/        accept loop (connection cap, TLS handshake), hyper http1 connections,
+//!                graceful shutdown; connection.rs: the socket a scripted fault resets;
+//!                watch.rs: reloads on SIGHUP and --watch
+//! pipeline/      per request: framing -> body -> session -> admin | rules -> route -> input
+//!                -> handler -> reply -> journal -> delay -> metrics and log line; returns a
+//!                named Outcome. state.rs: AppState; record.rs: the one place a journal entry
+//!                is built; refuse.rs: unreadable bodies, busy; log.rs: the request log line
+//! http/          body.rs (framing, limits, 413), input.rs (Laravel's Request::all: JSON,
+//!                forms, multipart, query, method override), negotiate.rs (expectsJson),
+//!                reply.rs (every response's bytes), page.rs (HTML pages and the 302)
 //! router         (method, path) -> Route; 404/405 decided here only
-//! admin/         /__admin: users, scenarios and clock, journal
+//! admin/         /__admin: access.rs (token, Host, cross-site), users, scenarios and clock,
+//!                journal (list, count, live stream), metrics, OpenAPI, the dashboard
+//! openapi        the OpenAPI 3.1 document built from the loaded schemas
 //! api/           the vendor's Endpoints: users, licenses, cameras, intercoms
 //! session        X-Mock-Session -> isolated state (scenario, users, counters, journal)
-//! config, cli    the validated Config (files loaded eagerly) from clap's flags
+//! config/, cli   the validated Config (files loaded eagerly, load.rs) from clap's flags
+//! limits         every bound, with its default
+//! logging        tracing to stderr, text or JSON, never blocking a request
 //! error          StartupError
-//! journal        bounded request log, passwords redacted
+//! tls            certificates from files or self-signed (rustls)
+//! feed           Server-Sent Events framing for the live request stream
+//! journal        bounded request log (count and bytes), passwords redacted, live feed
+//! metrics        the OpenMetrics registry (prometheus-client)
 //! scenario/      scenario files: serde model (file.rs), leaf readers (fields.rs), checks
 //!                across fields (rules.rs), matching and counters (matching.rs)
 //! validation/    schemas -> Laravel's rules (plan.rs, rule.rs) -> Laravel's Validator
-//!                (engine.rs, explode.rs) -> messages.rs -> MessageBag and 422 (bag.rs);
-//!                TrimStrings and ConvertEmptyStringsToNull (normalise.rs)
-//! store/         users in 16 shards (mod.rs), the user model (user.rs), licence pool
+//!                (engine.rs, explode.rs, email.rs) -> messages.rs -> MessageBag and 422
+//!                (bag.rs); TrimStrings and ConvertEmptyStringsToNull (normalise.rs)
+//! store/         users in 16 shards (mod.rs), the user model (user.rs), licence pool,
+//!                the byte budget shared by all sessions (budget.rs)
 //! php/           PHP's values and readers: json_decode, parse_str, multipart, conversions
-//! clock          real or frozen time, Laravel's timestamp format
+//! clock          real or frozen time, Laravel's timestamp format (jiff)
 //! ```
 //! Embedding: build a [`Config`], [`Server::bind`] it (port 0 for tests), read
 //! [`Server::local_addr`], then [`Server::run`] with a shutdown future. Or hand requests to

@@ -16,9 +16,9 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderValue};
+use hyper::header;
 use hyper::http::request::Parts;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, Response};
 use serde_json::Value;
 
 use crate::admin::{self, AdminContext, AdminError};
@@ -34,10 +34,15 @@ use crate::router::{self, Route, RouteError, laravel_path};
 use crate::scenario::{Action, Fault, RequestView};
 use crate::session::{SESSION_HEADER, Session, SessionState};
 
+mod log;
 mod record;
+mod refuse;
 mod state;
 
+pub(crate) use log::LogExtras;
+use log::{log_request, logging};
 use record::{Recorded, journal_body, record};
+use refuse::{body_error, busy};
 pub(crate) use state::{AppState, ConnControl};
 
 /// What the mock decided for one request, before any waiting.
@@ -51,20 +56,6 @@ pub struct Outcome {
     pub rule: Option<Arc<str>>,
     /// What the request's log line adds: failing fields, the body if `--log-bodies`.
     pub(crate) log: LogExtras,
-}
-
-/// What only `process` knows for a request's log line. Gathered only when the line will be
-/// written.
-#[derive(Debug, Default)]
-pub(crate) struct LogExtras {
-    /// The failing attributes of a 422.
-    fields: Vec<String>,
-    /// The body as the journal keeps it (`--log-bodies`).
-    body: Option<Value>,
-    /// The fault that answered.
-    fault: Option<&'static str>,
-    /// The rule's delay.
-    delay_ms: u64,
 }
 
 /// How a request is answered.
@@ -366,44 +357,6 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
     }
 }
 
-/// Writes a request's log line: what was asked and answered, never a secret (the target's
-/// secret query values and the body are redacted as the journal redacts them).
-#[allow(clippy::too_many_arguments)]
-fn log_request(
-    method: &hyper::Method,
-    target: &str,
-    status: u16,
-    seconds: f64,
-    session: Option<&str>,
-    rule: &str,
-    route: &str,
-    extras: &LogExtras,
-) {
-    let latency_ms = (seconds * 1e6).round() / 1e3;
-    let fields = extras.fields.join(",");
-    let body = extras.body.as_ref().map(|b| b.to_string());
-    tracing::info!(
-        target: "request",
-        method = %method,
-        path = %target,
-        status,
-        latency_ms,
-        session = session.unwrap_or("default"),
-        rule,
-        route,
-        fields = (!fields.is_empty()).then_some(fields.as_str()),
-        fault = extras.fault,
-        delay_ms = (extras.delay_ms > 0).then_some(extras.delay_ms),
-        body = body.as_deref(),
-        "request"
-    );
-}
-
-/// Whether request log lines are written (the level allows them).
-fn logging() -> bool {
-    tracing::enabled!(target: "request", tracing::Level::INFO)
-}
-
 fn respond(reply: Reply, diagnostics: &[String]) -> Outcome {
     Outcome {
         answer: Answer::Respond(reply.into_response(diagnostics)),
@@ -512,82 +465,4 @@ fn default_behaviour(
             body_len,
         )
     }
-}
-
-/// The answer when an answer's bytes do not fit the in-flight budget.
-fn busy() -> Response<Body> {
-    reply::Reply::json(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "{\n    \"message\": \"Service Unavailable\"\n}",
-    )
-    .header(header::RETRY_AFTER, HeaderValue::from_static("1"))
-    .into_response(&["--max-inflight-bytes is in use by other answers".to_owned()])
-}
-
-/// The answer to a body that could not be read: 413 (over the limit) or 400 (broken off).
-fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> Response<Body> {
-    let negotiation = negotiation(parts, state.config.load().settings().strict_accept);
-    let (reply, diagnostic) = match error {
-        BodyError::TooLarge { .. } => {
-            let reply =
-                reply::api_error(ApiError::PayloadTooLarge, &negotiation, Default::default());
-            (
-                reply,
-                format!(
-                    "body is over --max-body-bytes ({})",
-                    state.limits().max_body_bytes
-                ),
-            )
-        }
-        BodyError::Broken => (
-            reply::exception(StatusCode::BAD_REQUEST, "Bad Request", &negotiation),
-            "the request body broke off".to_owned(),
-        ),
-        BodyError::TimedOut => (
-            reply::exception(StatusCode::REQUEST_TIMEOUT, "Request Timeout", &negotiation),
-            format!(
-                "the body did not arrive within --body-timeout-ms ({} ms)",
-                state.limits().body_timeout.as_millis()
-            ),
-        ),
-        BodyError::Busy => (
-            reply::exception(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Service Unavailable",
-                &negotiation,
-            )
-            .header(header::RETRY_AFTER, HeaderValue::from_static("1")),
-            "--max-inflight-bytes is in use by other requests".to_owned(),
-        ),
-        BodyError::NoHost => (
-            reply::exception(StatusCode::BAD_REQUEST, "Bad Request", &negotiation),
-            "an HTTP/1.1 request needs exactly one Host header".to_owned(),
-        ),
-        BodyError::UnsupportedCoding => (
-            reply::exception(StatusCode::NOT_IMPLEMENTED, "Not Implemented", &negotiation),
-            "only the chunked transfer coding is supported".to_owned(),
-        ),
-    };
-    // Only a fully read body leaves the connection usable.
-    let reply = match error {
-        BodyError::TooLarge { drained: true } => reply,
-        _ => reply.header(header::CONNECTION, HeaderValue::from_static("close")),
-    };
-    if let (false, Ok(session)) = (router::is_admin(parts.uri.path()), session_of(state, parts)) {
-        record(
-            &session,
-            parts,
-            0,
-            Recorded {
-                response: reply.json_body().cloned(),
-                delay_ms: 0,
-                status: Some(reply.status()),
-                decision: None,
-                fault: None,
-                routed: true,
-                body: Value::String(format!("<{diagnostic}: not kept>")),
-            },
-        );
-    }
-    reply.into_response(&[diagnostic])
 }

@@ -1,0 +1,88 @@
+use super::*;
+
+#[test]
+fn strings_are_encoded_as_json_encode_does() {
+    let enc = |s: &str, slashes| {
+        let mut out = Vec::new();
+        write_string(&mut out, s, slashes);
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(enc("é/x@b.c", true), r#""\u00e9\/x@b.c""#);
+    assert_eq!(enc("日本", true), r#""\u65e5\u672c""#);
+    assert_eq!(enc("😀", true), r#""\ud83d\ude00""#);
+    assert_eq!(
+        enc("a\"b\\c\n\u{1}\u{7f}", true),
+        "\"a\\\"b\\\\c\\n\\u0001\u{7f}\""
+    );
+    assert_eq!(enc("api/v1", false), r#""api/v1""#);
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().map(|(k, _)| k.as_text().into_string()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn objects_become_php_arrays() {
+    let v =
+        decode(br#"{"0":"a","01":"b","+1":"c","-1":"d","1.0":"e","":"f","a":1,"a":2}"#).unwrap();
+    assert_eq!(keys(&v), ["0", "01", "+1", "-1", "1.0", "", "a"]);
+    let a = v.as_array().unwrap();
+    assert_eq!(a.get(&Key::Int(0)), Some(&Value::str("a")));
+    assert_eq!(a.get_str("a"), Some(&Value::Int(2)));
+}
+
+#[test]
+fn numbers_follow_php() {
+    let n = |s: &str| decode(s.as_bytes()).unwrap();
+    assert_eq!(n("-0"), Value::Int(0));
+    assert_eq!(n("9223372036854775807"), Value::Int(i64::MAX));
+    assert_eq!(n("9223372036854775808"), Value::Float(9.223372036854776e18));
+    assert_eq!(n("1e400"), Value::Float(f64::INFINITY));
+    assert_eq!(n("-1e400"), Value::Float(f64::NEG_INFINITY));
+    assert_eq!(n("1E2"), Value::Float(100.0));
+    assert!(matches!(n("-0.0"), Value::Float(f) if f == 0.0 && f.is_sign_negative()));
+    for bad in ["01", "1.", ".5", "-", "1e", "+1", "NaN"] {
+        assert!(decode(bad.as_bytes()).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn nesting_stops_at_511_levels() {
+    let nested = |d: usize| format!("{}{}", "[".repeat(d), "]".repeat(d));
+    assert!(decode(nested(511).as_bytes()).is_ok());
+    assert!(decode(nested(512).as_bytes()).is_err());
+    assert!(decode(format!("{{\"a\":{}}}", nested(510)).as_bytes()).is_ok());
+    assert!(decode(format!("{{\"a\":{}}}", nested(511)).as_bytes()).is_err());
+}
+
+#[test]
+fn strings_are_checked_as_php_checks_them() {
+    assert_eq!(decode(br#""a\u0000b""#).unwrap(), Value::str("a\0b"));
+    assert_eq!(decode(br#""\ud83d\ude00""#).unwrap(), Value::str("😀"));
+    for bad in [
+        &br#""\ud800b""#[..],
+        b"\"a\x01\"",
+        b"\"\xff\"",
+        br#""\x""#,
+        b"\xEF\xBB\xBF{}",
+    ] {
+        assert!(decode(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+    }
+}
+
+#[test]
+fn errors_say_where_in_serde_json_wording() {
+    let e = decode(b"{\n  \"login\": \"a\",\n  oops\n}").unwrap_err();
+    assert_eq!(e.to_string(), "key must be a string at line 3 column 3");
+    let e = decode(b"{").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "EOF while parsing an object at line 1 column 1"
+    );
+    assert_eq!(
+        decode(b"{} x").unwrap_err().to_string(),
+        "trailing characters at line 1 column 4"
+    );
+}

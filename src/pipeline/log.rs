@@ -1,0 +1,55 @@
+//! The request's log line: what was asked and answered, never a secret.
+
+use serde_json::Value;
+
+/// What only `process` knows for a request's log line. Gathered only when the line will be
+/// written.
+#[derive(Debug, Default)]
+pub(crate) struct LogExtras {
+    /// The failing attributes of a 422.
+    pub(super) fields: Vec<String>,
+    /// The body as the journal keeps it (`--log-bodies`).
+    pub(super) body: Option<Value>,
+    /// The fault that answered.
+    pub(super) fault: Option<&'static str>,
+    /// The rule's delay.
+    pub(super) delay_ms: u64,
+}
+
+/// Writes a request's log line: what was asked and answered, never a secret (the target's
+/// secret query values and the body are redacted as the journal redacts them).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn log_request(
+    method: &hyper::Method,
+    target: &str,
+    status: u16,
+    seconds: f64,
+    session: Option<&str>,
+    rule: &str,
+    route: &str,
+    extras: &LogExtras,
+) {
+    let latency_ms = (seconds * 1e6).round() / 1e3;
+    let fields = extras.fields.join(",");
+    let body = extras.body.as_ref().map(|b| b.to_string());
+    tracing::info!(
+        target: "request",
+        method = %method,
+        path = %target,
+        status,
+        latency_ms,
+        session = session.unwrap_or("default"),
+        rule,
+        route,
+        fields = (!fields.is_empty()).then_some(fields.as_str()),
+        fault = extras.fault,
+        delay_ms = (extras.delay_ms > 0).then_some(extras.delay_ms),
+        body = body.as_deref(),
+        "request"
+    );
+}
+
+/// Whether request log lines are written (the level allows them).
+pub(super) fn logging() -> bool {
+    tracing::enabled!(target: "request", tracing::Level::INFO)
+}
