@@ -81,7 +81,13 @@ fn serve(cli: &Cli) -> Result<(), StartupError> {
         let _ = writeln!(out, "listening on {scheme}://{addr}");
         let _ = out.flush();
         drop(out);
-        tracing::info!(%addr, tls, scenarios, watch = cli.serve.watch, "listening");
+        let local = if addr.ip().is_unspecified() {
+            std::net::SocketAddr::from(([127, 0, 0, 1], addr.port()))
+        } else {
+            addr
+        };
+        let dashboard = format!("{scheme}://{local}/__admin/ui");
+        tracing::info!(%addr, tls, scenarios, watch = cli.serve.watch, %dashboard, "listening");
         server.run(shutdown).await;
         tracing::info!("stopped");
         if let Some(path) = &port_file {

@@ -95,6 +95,11 @@ fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
     let m = method.clone();
     let (found, allowed) = match segments.as_slice() {
+        [""] => ((m == Method::GET).then_some(A::Home), GET),
+        ["ui", rest @ ..] => {
+            let asset = crate::admin::Asset::at(rest).ok_or(RouteError::NotFound)?;
+            ((m == Method::GET).then_some(A::Ui(asset)), GET)
+        }
         ["health"] => ((m == Method::GET).then_some(A::Health), GET),
         ["metrics"] => ((m == Method::GET).then_some(A::Metrics), GET),
         ["openapi.json"] => ((m == Method::GET).then_some(A::OpenApi), GET),
@@ -139,6 +144,7 @@ fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
             },
             GET_PUT,
         ),
+        ["scenario", "rules"] => ((m == Method::GET).then_some(A::RuleCounts), GET),
         ["scenarios", name, "activate"] => {
             let name = percent_decode(name).ok_or(RouteError::NotFound)?;
             (

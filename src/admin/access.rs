@@ -33,11 +33,12 @@ pub(crate) const TOKEN_HEADER: &str = "x-mock-admin-token";
 /// [`AdminError::Unauthorized`] without the right token; [`AdminError::Forbidden`] for a
 /// foreign `Host` or `Origin`, or a state-changing request a browser could send cross-site.
 pub(crate) fn check(parts: &Parts, access: &AdminAccess, bound: IpAddr) -> Result<(), AdminError> {
+    // Open without the token: health, and the dashboard's static files (and the redirect to
+    // them), which hold no state; the page asks for the token and sends it on every call.
+    let path = parts.uri.path().trim_end_matches('/');
     let health = parts.method == Method::GET
-        && matches!(
-            parts.uri.path().trim_end_matches('/'),
-            "/__admin/health" | "/__admin/ui"
-        );
+        && (matches!(path, "/__admin" | "/__admin/health" | "/__admin/ui")
+            || path.starts_with("/__admin/ui/"));
     let host = host_name(&parts.headers);
     if let Some(origin) = parts.headers.get(header::ORIGIN) {
         let same = origin

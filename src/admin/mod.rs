@@ -7,6 +7,7 @@
 pub(crate) mod access;
 mod journal;
 mod scenarios;
+mod ui;
 mod users;
 
 use hyper::{Method, StatusCode};
@@ -22,6 +23,7 @@ use crate::session::Session;
 use crate::validation::Schemas;
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{broadcast, watch};
+pub(crate) use ui::Asset;
 
 /// The `/__admin` endpoints.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +34,10 @@ pub(crate) enum AdminRoute {
     Metrics,
     /// `GET /__admin/openapi.json`.
     OpenApi,
+    /// `GET /__admin` and `/__admin/`: a redirect to the dashboard.
+    Home,
+    /// `GET /__admin/ui` and its two assets: the dashboard.
+    Ui(ui::Asset),
     /// `GET /__admin/users`.
     ListUsers,
     /// `POST /__admin/users`.
@@ -54,6 +60,8 @@ pub(crate) enum AdminRoute {
     GetScenario,
     /// `PUT /__admin/scenario`.
     PutScenario,
+    /// `GET /__admin/scenario/rules`: how often each rule of the active scenario fired.
+    RuleCounts,
     /// `POST /__admin/scenarios/{name}/activate`.
     ActivateScenario(String),
     /// `GET /__admin/requests`.
@@ -79,6 +87,10 @@ pub(crate) enum AdminOk {
     Text(&'static str, String),
     /// The live request stream.
     Stream(EventStream),
+    /// A file of the dashboard, embedded in the binary.
+    Asset(ui::Asset),
+    /// A `302` to this path.
+    Redirect(&'static str),
 }
 
 /// Why an admin request failed.
@@ -184,6 +196,8 @@ pub(crate) fn handle(ctx: &AdminContext<'_>, route: AdminRoute) -> Result<AdminO
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
             (ctx.metrics)(),
         )),
+        AdminRoute::Home => Ok(AdminOk::Redirect(ui::PATH)),
+        AdminRoute::Ui(asset) => Ok(AdminOk::Asset(asset)),
         AdminRoute::ListUsers => users::list(ctx),
         AdminRoute::GetUser(login) => users::get(ctx, &login),
         AdminRoute::CreateUser => users::create(ctx),
@@ -195,6 +209,7 @@ pub(crate) fn handle(ctx: &AdminContext<'_>, route: AdminRoute) -> Result<AdminO
         AdminRoute::ListScenarios => scenarios::list(ctx),
         AdminRoute::GetScenario => scenarios::get(ctx),
         AdminRoute::PutScenario => scenarios::put(ctx),
+        AdminRoute::RuleCounts => scenarios::rule_counts(ctx),
         AdminRoute::ActivateScenario(name) => scenarios::activate(ctx, &name),
         AdminRoute::ListRequests => journal::list(ctx),
         AdminRoute::StreamRequests => journal::stream(ctx),

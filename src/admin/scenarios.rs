@@ -71,6 +71,19 @@ pub(super) fn get(ctx: &AdminContext<'_>) -> Result<AdminOk, AdminError> {
     ok(source)
 }
 
+/// The active scenario's rules in order, with how many requests each matched (`seen`, what
+/// `nth` and `every` count) and answered.
+pub(super) fn rule_counts(ctx: &AdminContext<'_>) -> Result<AdminOk, AdminError> {
+    let state = ctx.session.state();
+    let rules: Vec<Value> = state
+        .rules()
+        .counts()
+        .into_iter()
+        .map(|c| json!({"label": &*c.label, "seen": c.seen, "answered": c.answered, "times": c.times}))
+        .collect();
+    ok(json!({"scenario": state.scenario().name(), "rules": rules}))
+}
+
 pub(super) fn put(ctx: &AdminContext<'_>) -> Result<AdminOk, AdminError> {
     let doc = json_any(ctx.body)?;
     let scenario = Scenario::from_value("scenario", doc, ctx.schemas)

@@ -417,6 +417,19 @@ pub(crate) fn malformed_json() -> Reply {
     Reply::json(StatusCode::OK, Bytes::from_static(cut.as_bytes()))
 }
 
+/// What the dashboard's files are served with: nothing but its own scripts and styles, no
+/// framing by other pages, no referrer, and no guessing of types.
+const DASHBOARD_HEADERS: &[(HeaderName, &str)] = &[
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::CACHE_CONTROL, "no-cache"),
+];
+
 /// An admin answer: its JSON, or `{"error": "..."}` (the vendor's 422 for user bodies).
 pub(crate) fn admin(result: Result<AdminOk, AdminError>, locale: Locale) -> Reply {
     match result {
@@ -429,6 +442,21 @@ pub(crate) fn admin(result: Result<AdminOk, AdminError>, locale: Locale) -> Repl
             Reply::with_type(StatusCode::OK, "text/event-stream", Bytes::new())
                 .streaming(stream)
                 .header(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
+        }
+        Ok(AdminOk::Asset(asset)) => {
+            let reply = Reply::with_type(
+                StatusCode::OK,
+                asset.content_type(),
+                Bytes::from_static(asset.bytes()),
+            );
+            DASHBOARD_HEADERS
+                .iter()
+                .fold(reply, |reply, (name, value)| {
+                    reply.header(name.clone(), HeaderValue::from_static(value))
+                })
+        }
+        Ok(AdminOk::Redirect(path)) => {
+            Reply::empty(StatusCode::FOUND).header(header::LOCATION, HeaderValue::from_static(path))
         }
         Err(AdminError::Invalid(e)) => {
             let json_only = Negotiation {

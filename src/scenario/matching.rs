@@ -281,6 +281,37 @@ impl RuleEngine {
     }
 }
 
+/// One rule's counters, as the dashboard shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RuleCount {
+    /// The rule's label (name or index).
+    pub label: Arc<str>,
+    /// Requests its match selected (what `nth` and `every` count).
+    pub seen: u64,
+    /// Requests it answered.
+    pub answered: u64,
+    /// Its `times` limit, if any.
+    pub times: Option<u64>,
+}
+
+impl RuleEngine {
+    /// Each rule's counters, in the scenario's order.
+    pub(crate) fn counts(&self) -> Vec<RuleCount> {
+        let counters = self.counters.lock();
+        self.scenario
+            .rules()
+            .iter()
+            .zip(counters.iter())
+            .map(|(rule, c)| RuleCount {
+                label: Arc::clone(&rule.label),
+                seen: c.seen,
+                answered: c.answered,
+                times: rule.times,
+            })
+            .collect()
+    }
+}
+
 /// The path without a trailing slash (but `/` stays `/`): Laravel ignores trailing slashes.
 pub(crate) fn trim_path(path: &str) -> &str {
     let trimmed = path.trim_end_matches('/');

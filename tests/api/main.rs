@@ -5,6 +5,7 @@ mod admin;
 mod binary;
 mod concurrency;
 mod create;
+mod dashboard;
 mod faults;
 mod golden;
 mod hardening;
