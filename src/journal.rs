@@ -14,10 +14,56 @@ use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
 use crate::clock::format_millis;
+use crate::php;
 use crate::scenario::{Matcher, RequestView, trim_path};
 
 /// Bodies larger than this are recorded as a note, not kept.
 pub(crate) const MAX_RECORDED_BODY: usize = 16 * 1024;
+
+/// What the journal keeps of a request body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RecordedBody {
+    /// The input the request gave, secrets already replaced ([`redact_input`]). Kept as
+    /// read and turned into JSON only when viewed: most entries are never looked at, and
+    /// building the JSON on every request cost about 5,000 instructions (benches/instr.py).
+    Input(php::Array),
+    /// Anything else: a note about a body not kept, or `null` for no body.
+    Json(Value),
+}
+
+impl RecordedBody {
+    /// The body as the admin API shows it.
+    pub(crate) fn to_json(&self) -> Value {
+        match self {
+            RecordedBody::Input(input) => php::to_json(&php::Value::Array(input.clone())),
+            RecordedBody::Json(value) => value.clone(),
+        }
+    }
+
+    /// About how many bytes it keeps alive.
+    fn byte_size(&self) -> usize {
+        match self {
+            RecordedBody::Input(input) => input.byte_size(),
+            RecordedBody::Json(value) => crate::store::json_bytes(value),
+        }
+    }
+}
+
+/// Replaces every value whose key names a secret ([`is_secret_name`]), at any depth of a
+/// request's input, with `"***"`.
+pub(crate) fn redact_input(input: &mut php::Array) {
+    for (key, value) in input.iter_mut() {
+        let secret = match key {
+            php::Key::Str(name) => is_secret_name(name),
+            php::Key::Int(_) => false,
+        };
+        if secret {
+            *value = php::Value::str("***");
+        } else if let php::Value::Array(inner) = value {
+            redact_input(inner);
+        }
+    }
+}
 
 /// One recorded request.
 #[derive(Debug)]
@@ -29,8 +75,8 @@ pub(crate) struct Entry {
     pub target: Box<str>,
     /// Headers (credentials redacted, see [`is_secret_header`]).
     pub headers: RecordedHeaders,
-    /// The JSON body with every password redacted; a note for bodies not kept.
-    pub body: Value,
+    /// The body with every secret redacted; a note for bodies not kept.
+    pub body: RecordedBody,
     /// The status answered; `None` when a fault answered nothing.
     pub status: Option<u16>,
     /// The answer's body, if it was JSON of at most [`MAX_RECORDED_BODY`] bytes (shared with
@@ -81,7 +127,7 @@ impl Entry {
             "path": self.path(),
             "query": self.query(),
             "headers": headers,
-            "body": self.body,
+            "body": self.body.to_json(),
             "status": self.status,
             "response": response,
             "rule": self.rule.as_deref().unwrap_or("default"),
@@ -97,7 +143,7 @@ impl Entry {
             + 64
             + self.target.len()
             + self.headers.0.len()
-            + crate::store::json_bytes(&self.body)
+            + self.body.byte_size()
             + self.response.as_ref().map_or(0, Bytes::len)
     }
 
@@ -113,11 +159,12 @@ impl Entry {
 
     fn matches(&self, matcher: &Matcher) -> bool {
         let headers = self.headers.to_map();
+        let body = self.body.to_json();
         matcher.matches(&RequestView {
             method: &self.method,
             path: self.path(),
             headers: &headers,
-            body: Some(&self.body),
+            body: Some(&body),
         })
     }
 }
@@ -126,21 +173,32 @@ impl Entry {
 /// a token, a secret or an API key, in any case and any position (`new_password`,
 /// `X-Auth-Token`, `billing_info[api_key]`).
 pub(crate) fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [
-        "password", "passwd", "token", "secret", "api_key", "api-key", "apikey",
-    ]
-    .iter()
-    .any(|word| lower.contains(word))
+    // One pass over the bytes without allocating: this runs for every header and body key
+    // of every request, and the `to_lowercase` + seven `contains` it replaced cost about
+    // 25,000 instructions per create request (benches/instr.py).
+    const WORDS: [&[u8]; 7] = [
+        b"password", b"passwd", b"token", b"secret", b"api_key", b"api-key", b"apikey",
+    ];
+    let bytes = name.as_bytes();
+    (0..bytes.len()).any(|i| {
+        let first = bytes[i].to_ascii_lowercase();
+        matches!(first, b'p' | b't' | b's' | b'a')
+            && WORDS.iter().any(|word| {
+                word[0] == first
+                    && bytes
+                        .get(i..i + word.len())
+                        .is_some_and(|window| window.eq_ignore_ascii_case(word))
+            })
+    })
 }
 
 /// Whether a header's value is a credential: `Authorization`, `Proxy-Authorization`,
 /// `Cookie`, or a name [`is_secret_name`] flags.
 pub(crate) fn is_secret_header(name: &str) -> bool {
-    matches!(
-        name.to_ascii_lowercase().as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
-    ) || is_secret_name(name)
+    ["authorization", "proxy-authorization", "cookie", "set-cookie"]
+        .iter()
+        .any(|h| name.eq_ignore_ascii_case(h))
+        || is_secret_name(name)
 }
 
 /// Replaces every value whose key names a secret ([`is_secret_name`]), at any depth, with

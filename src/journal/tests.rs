@@ -5,7 +5,7 @@ fn entry(n: u16) -> Entry {
         method: Method::POST,
         target: "/p".into(),
         headers: RecordedHeaders::new(&HeaderMap::new()),
-        body: Value::Null,
+        body: RecordedBody::Json(Value::Null),
         status: Some(n),
         response: None,
         delay_ms: 0,
@@ -91,7 +91,7 @@ fn bytes_bound_the_journal_and_evictions_are_counted() {
     assert!(bytes <= one * 3 + one / 2);
     // An entry bigger than the whole budget is not kept.
     let mut big = entry(299);
-    big.body = Value::String("x".repeat(one * 4));
+    big.body = RecordedBody::Json(Value::String("x".repeat(one * 4)));
     j.record(big);
     assert_eq!(j.usage().2, 8);
     assert_eq!(j.list(&Filter::default()).0.len(), 3);
@@ -106,4 +106,27 @@ fn query_strings_keep_everything_but_secret_values() {
         &*recorded_target(&uri),
         "/p?login=a&password=***&X%5Bapi_key%5D=***&token=***&b=2"
     );
+}
+
+#[test]
+fn secret_names_are_found_in_any_case_and_position() {
+    for name in [
+        "password",
+        "new_PASSWORD",
+        "passwd",
+        "X-Auth-Token",
+        "client_secret",
+        "billing_info[api_key]",
+        "Api-Key",
+        "myapikey",
+    ] {
+        assert!(is_secret_name(name), "{name}");
+    }
+    for name in ["login", "pass", "toke", "secre", "api", "apikee", "", "p", "тoken"] {
+        assert!(!is_secret_name(name), "{name}");
+    }
+    assert!(is_secret_header("Authorization"));
+    assert!(is_secret_header("cookie"));
+    assert!(is_secret_header("x-api-key"));
+    assert!(!is_secret_header("accept"));
 }

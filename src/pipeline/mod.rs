@@ -19,7 +19,6 @@ use hyper::body::Incoming;
 use hyper::header;
 use hyper::http::request::Parts;
 use hyper::{Request, Response};
-use serde_json::Value;
 
 use crate::admin::{self, AdminContext, AdminError};
 use crate::api::{self, ApiError, RequestContext};
@@ -27,7 +26,7 @@ use crate::http::body::{self, BodyError};
 use crate::http::input::{self, LaravelRequest};
 use crate::http::negotiate::expects_json;
 use crate::http::reply::{self, Body, Negotiation, RULE_HEADER, Reply, header_value};
-use crate::journal;
+use crate::journal::{self, RecordedBody};
 use crate::metrics::RequestLabels;
 use crate::php::{self, Array};
 use crate::router::{self, Route, RouteError, laravel_path};
@@ -174,14 +173,14 @@ struct Handled {
     /// Whether a route or a rule served the request (the others are "unmatched").
     routed: bool,
     /// What the journal keeps of the body.
-    journal_body: Value,
+    journal_body: RecordedBody,
     /// The failing attributes of a 422 (gathered only for the log line).
     failed: Vec<String>,
 }
 
 impl Handled {
     /// Answered by a route, with the input the journal keeps.
-    fn answered(reply: Reply, input: &Array, body_len: usize) -> Self {
+    fn answered(reply: Reply, input: Array, body_len: usize) -> Self {
         Handled {
             reply: Some(reply),
             fault: None,
@@ -192,7 +191,7 @@ impl Handled {
     }
 
     /// Answered without a route (404, 405).
-    fn unrouted(reply: Reply, input: &Array, body_len: usize) -> Self {
+    fn unrouted(reply: Reply, input: Array, body_len: usize) -> Self {
         Handled {
             routed: false,
             ..Handled::answered(reply, input, body_len)
@@ -269,7 +268,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         reply,
         fault,
         routed: true,
-        journal_body: journal_body(&request.raw, bytes.len()),
+        journal_body: journal_body(request.raw.clone(), bytes.len()),
         failed: Vec::new(),
     };
     let mut handled = match decision.as_ref().map(|d| &d.respond.action) {
@@ -313,7 +312,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         log.fault = handled.fault.map(|f| f.name());
         log.delay_ms = decision.as_ref().map_or(0, |d| d.delay_ms);
         if state.config.load().log_bodies() {
-            log.body = Some(handled.journal_body.clone());
+            log.body = Some(handled.journal_body.to_json());
         }
     }
     let recorded = Recorded {
@@ -415,7 +414,7 @@ fn default_behaviour(
         diagnostics
             .push("the method override (_method or X-HTTP-Method-Override) is not a method".into());
         let reply = reply::api_error(ApiError::BadMethodOverride, negotiation, locale);
-        return Handled::unrouted(reply, &request.raw, body_len);
+        return Handled::unrouted(reply, request.raw, body_len);
     };
     if !negotiation.expects_json {
         diagnostics.push(if negotiation.redirect_validation {
@@ -427,13 +426,13 @@ fn default_behaviour(
     let endpoint = match router::route(method, parts.uri.path()) {
         Ok(Route::Api(endpoint)) => endpoint,
         Ok(Route::Options { allowed }) => {
-            return Handled::answered(reply::options(allowed), &request.raw, body_len);
+            return Handled::answered(reply::options(allowed), request.raw, body_len);
         }
         // `/__admin` is answered before rules and routing; a method override cannot reach it.
         Ok(Route::Admin(_)) | Err(RouteError::NotFound) => {
             let path = laravel_path(parts.uri.path()).to_owned();
             let reply = reply::api_error(ApiError::NotFound { path }, negotiation, locale);
-            return Handled::unrouted(reply, &request.raw, body_len);
+            return Handled::unrouted(reply, request.raw, body_len);
         }
         Err(RouteError::MethodNotAllowed { allowed }) => {
             let error = ApiError::MethodNotAllowed {
@@ -442,7 +441,7 @@ fn default_behaviour(
                 allowed,
             };
             let reply = reply::api_error(error, negotiation, locale);
-            return Handled::unrouted(reply, &request.raw, body_len);
+            return Handled::unrouted(reply, request.raw, body_len);
         }
     };
     let config = state.config.load();
@@ -461,7 +460,7 @@ fn default_behaviour(
         failed,
         ..Handled::answered(
             reply::vendor(result, negotiation, locale),
-            &request.input,
+            request.input,
             body_len,
         )
     }

@@ -9,8 +9,8 @@ use hyper::http::request::Parts;
 use serde_json::Value;
 
 use crate::clock::wall_millis;
-use crate::journal::{self, Entry, MAX_RECORDED_BODY};
-use crate::php::{self, Array};
+use crate::journal::{self, Entry, MAX_RECORDED_BODY, RecordedBody};
+use crate::php::Array;
 use crate::scenario::{Decision, Fault};
 use crate::session::Session;
 
@@ -22,29 +22,30 @@ pub(super) struct Recorded<'a> {
     pub decision: Option<&'a Decision>,
     pub fault: Option<Fault>,
     pub routed: bool,
-    pub body: Value,
+    pub body: RecordedBody,
 }
 
 /// What the journal records of a body: the input it gave, passwords redacted; a note for a
 /// body that gave no input; nothing for no body.
-pub(super) fn journal_body(input: &Array, body_len: usize) -> Value {
+pub(super) fn journal_body(mut input: Array, body_len: usize) -> RecordedBody {
     if !input.is_empty() {
-        let mut value = php::to_json(&php::Value::Array(input.clone()));
-        journal::redact(&mut value);
-        value
+        journal::redact_input(&mut input);
+        RecordedBody::Input(input)
     } else if body_len > 0 {
-        Value::String(format!("<{body_len} bytes that gave no input: not kept>"))
+        RecordedBody::Json(Value::String(format!(
+            "<{body_len} bytes that gave no input: not kept>"
+        )))
     } else {
-        Value::Null
+        RecordedBody::Json(Value::Null)
     }
 }
 
 /// The one place a journal entry is built. Admin calls are not journaled.
 pub(super) fn record(session: &Session, parts: &Parts, body_len: usize, recorded: Recorded<'_>) {
     let body = if body_len > MAX_RECORDED_BODY {
-        Value::String(format!(
+        RecordedBody::Json(Value::String(format!(
             "<{body_len} bytes, over {MAX_RECORDED_BODY}: not kept>"
-        ))
+        )))
     } else {
         recorded.body
     };

@@ -10,6 +10,7 @@ use super::record::{Recorded, record};
 use super::{AppState, negotiation, session_of};
 use crate::api::ApiError;
 use crate::http::body::BodyError;
+use crate::journal::RecordedBody;
 use crate::http::reply::{self, Body};
 use crate::router;
 
@@ -84,7 +85,7 @@ pub(super) fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> R
                 decision: None,
                 fault: None,
                 routed: true,
-                body: Value::String(format!("<{diagnostic}: not kept>")),
+                body: RecordedBody::Json(Value::String(format!("<{diagnostic}: not kept>"))),
             },
         );
     }
