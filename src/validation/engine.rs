@@ -332,16 +332,19 @@ impl<'a, 'p> Run<'a, 'p> {
         name: &str,
         rule: &Rule,
     ) -> String {
-        let shown = self.displayable(attribute, name);
-        let mut message = template
-            .replace(":attribute", &shown)
-            .replace(":ATTRIBUTE", &shown.to_uppercase())
-            .replace(":Attribute", &ucfirst(&shown));
-        let actual = lookup_text(self.data, name);
-        if actual.is_none_or(Value::is_scalar_or_null) && message.contains(":input") {
-            message = message.replace(":input", &Self::displayable_value(actual));
+        let mut message = attribute_replaced(template, &self.displayable(attribute, name));
+        if message.contains(":input") {
+            let actual = lookup_text(self.data, name);
+            if actual.is_none_or(Value::is_scalar_or_null) {
+                message = message.replace(":input", &Self::displayable_value(actual));
+            }
         }
-        for (placeholder, offset) in [("index", 0), ("position", 1)] {
+        // `:index`, `:position` and their ordinal forms, in any case: most templates have none.
+        let lower = message.to_ascii_lowercase();
+        let placeholders = [("index", 0), ("position", 1)]
+            .into_iter()
+            .filter(|(p, _)| lower.contains(p));
+        for (placeholder, offset) in placeholders {
             let mut numeric = 1;
             for segment in name.split('.') {
                 if !Value::str(segment).is_numeric() {
@@ -408,16 +411,25 @@ pub(crate) fn word(field: &str, rule: &Rule, numeric: bool, locale: Locale) -> S
     } else {
         SizeKind::String
     };
-    let shown = display_attribute(field);
-    let message = messages::template(rule, kind, locale)
-        .replace(":attribute", &shown)
-        .replace(":ATTRIBUTE", &shown.to_uppercase())
-        .replace(":Attribute", &ucfirst(&shown));
+    let message = attribute_replaced(messages::template(rule, kind, locale), &display_attribute(field));
     match rule {
         Rule::Max(n) => message.replace(":max", n),
         Rule::Min(n) => message.replace(":min", n),
         _ => message,
     }
+}
+
+/// A template with `:attribute`, `:ATTRIBUTE` and `:Attribute` replaced. Each replacement is
+/// made only when its placeholder is there: this runs for every failure of a 422.
+fn attribute_replaced(template: &str, shown: &str) -> String {
+    let mut message = template.replace(":attribute", shown);
+    if message.contains(":ATTRIBUTE") {
+        message = message.replace(":ATTRIBUTE", &shown.to_uppercase());
+    }
+    if message.contains(":Attribute") {
+        message = message.replace(":Attribute", &ucfirst(shown));
+    }
+    message
 }
 
 fn param(text: &str) -> f64 {
