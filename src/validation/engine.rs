@@ -387,7 +387,7 @@ impl<'a, 'p> Run<'a, 'p> {
                     .iter()
                     .map(|other| {
                         let (found, text) = match self.other(attribute, other) {
-                            Some(keys) => (self.attributes.index.contains_key(&keys), text(&keys)),
+                            Some(keys) => (self.attributes.position(&keys).is_some(), text(&keys)),
                             None => (false, pattern_text(other)),
                         };
                         if found || self.attributes.implicit.contains(&text) {

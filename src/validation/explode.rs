@@ -103,11 +103,16 @@ pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>
 
 static PROHIBITED: Rule = Rule::Prohibited;
 
+/// Attributes up to this many are found by a scan, beyond it through a hash index.
+const INDEXED_FROM: usize = 32;
+
 /// Attributes in order, found by their keys in constant time.
 #[derive(Default)]
 pub(super) struct Attributes<'p> {
     pub(super) list: Vec<Attribute<'p>>,
-    pub(super) index: HashMap<Vec<Key>, usize, foldhash::fast::RandomState>,
+    /// Built once the list is long enough to need it: a request body has a handful of
+    /// attributes, where a scan costs less than hashing and cloning their keys.
+    index: Option<HashMap<Vec<Key>, usize, foldhash::fast::RandomState>>,
     /// The wildcard patterns that matched something (the keys of Laravel's
     /// `implicitAttributes`), as text.
     pub(super) implicit: Vec<String>,
@@ -125,12 +130,31 @@ impl<'p> Attributes<'p> {
     /// Appends an attribute, or its rules to the one with the same keys (Laravel's
     /// `mergeRules`).
     fn add(&mut self, attribute: Attribute<'p>) {
-        match self.index.get(&attribute.keys) {
-            Some(&i) => self.list[i].rules.extend(attribute.rules),
+        match self.position(&attribute.keys) {
+            Some(i) => self.list[i].rules.extend(attribute.rules),
             None => {
-                self.index.insert(attribute.keys.clone(), self.list.len());
+                if let Some(index) = &mut self.index {
+                    index.insert(attribute.keys.clone(), self.list.len());
+                } else if self.list.len() >= INDEXED_FROM {
+                    self.index = Some(
+                        self.list
+                            .iter()
+                            .chain(std::iter::once(&attribute))
+                            .enumerate()
+                            .map(|(i, a)| (a.keys.clone(), i))
+                            .collect(),
+                    );
+                }
                 self.list.push(attribute);
             }
+        }
+    }
+
+    /// Where the attribute with these keys is.
+    pub(super) fn position(&self, keys: &[Key]) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(keys).copied(),
+            None => self.list.iter().position(|a| a.keys == keys),
         }
     }
 }
