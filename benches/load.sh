@@ -17,11 +17,30 @@ cd "$(dirname "$0")/.."
 SECS="${1:-5}"
 ROUNDS="${2:-5}"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "valgrind not found: apt-get install valgrind" >&2; exit 1; }
+HTTPMOCK="${HTTPMOCK:-$(command -v httpmock || true)}"
+[ -n "$HTTPMOCK" ] || { echo "httpmock not found: cargo install httpmock --features standalone (or set HTTPMOCK=path)" >&2; exit 1; }
 cargo build --release --quiet --bin vms-billing-mock --example bare-hyper
 MOCK=target/release/vms-billing-mock
 BARE=target/release/examples/bare-hyper
 PORT_BARE=18181
 PORT_MOCK=18182
+PORT_HM=18183
+# httpmock's standalone server answering the create route with the vendor's documented 200
+# body: a static match-and-replay, the work every general-purpose mock server does.
+HM_DIR=target/bench-httpmock
+mkdir -p "$HM_DIR"
+cat >"$HM_DIR/create.yaml" <<'YAML'
+when:
+  method: POST
+  path: /api/v1/billing/user/manage
+then:
+  status: 200
+  header:
+    - name: content-type
+      value: application/json
+  body: '{"id":1,"login":"test@mail.com","name":null,"type":"type_value","status":"active","created_at":"2023-05-02T10:18:50.000000Z","updated_at":"2023-05-02T10:18:50.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+80283289362"}]}'
+YAML
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 wait_port() { for _ in $(seq 200); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.01; done; echo "port $1 not up" >&2; exit 1; }
@@ -47,21 +66,24 @@ startup_bare=$(python3 benches/startup.py $PORT_BARE 20 -- taskset -c 0 $BARE $P
 startup_mock=$(python3 benches/startup.py $PORT_MOCK 20 -- taskset -c 0 $MOCK --port $PORT_MOCK)
 
 taskset -c 0 $BARE $PORT_BARE >/dev/null & BARE_PID=$!
-taskset -c 0 $MOCK --port $PORT_MOCK >/dev/null & MOCK_PID=$!
-trap 'kill $BARE_PID $MOCK_PID 2>/dev/null || true' EXIT
-wait_port $PORT_BARE; wait_port $PORT_MOCK
+# The mock logs at its default level (a line per request), to /dev/null.
+taskset -c 0 $MOCK --port $PORT_MOCK >/dev/null 2>&1 & MOCK_PID=$!
+taskset -c 0 "$HTTPMOCK" -p $PORT_HM -m "$HM_DIR" -d >/dev/null 2>&1 & HM_PID=$!
+trap 'kill $BARE_PID $MOCK_PID $HM_PID 2>/dev/null || true' EXIT
+wait_port $PORT_BARE; wait_port $PORT_MOCK; wait_port $PORT_HM
 sleep 0.2
-idle_bare=$(rss_kb $BARE_PID); idle_mock=$(rss_kb $MOCK_PID)
+idle_bare=$(rss_kb $BARE_PID); idle_mock=$(rss_kb $MOCK_PID); idle_hm=$(rss_kb $HM_PID)
 
 rows=()
 for round in $(seq "$ROUNDS"); do
   read -r b_rps b_p50 b_p99 _ _ < <(wrk_run http://127.0.0.1:$PORT_BARE benches/create.lua)
   read -r m_rps m_p50 m_p99 m_n m_bad < <(wrk_run http://127.0.0.1:$PORT_MOCK benches/create.lua "r$round-")
   read -r i_rps i_p50 i_p99 _ _ < <(wrk_run http://127.0.0.1:$PORT_MOCK benches/invalid.lua)
-  echo "round $round: bare $b_rps req/s, mock 200 $m_rps ($m_bad non-2xx), mock 422 $i_rps" >&2
-  rows+=("$b_rps $b_p50 $b_p99 $m_rps $m_p50 $m_p99 $i_rps $i_p50 $i_p99")
+  read -r h_rps h_p50 h_p99 _ h_bad < <(wrk_run http://127.0.0.1:$PORT_HM benches/create.lua)
+  echo "round $round: bare $b_rps req/s, mock 200 $m_rps ($m_bad non-2xx), mock 422 $i_rps, httpmock $h_rps ($h_bad non-2xx)" >&2
+  rows+=("$b_rps $b_p50 $b_p99 $m_rps $m_p50 $m_p99 $i_rps $i_p50 $i_p99 $h_rps $h_p50 $h_p99")
 done
-loaded_bare=$(rss_kb $BARE_PID); loaded_mock=$(rss_kb $MOCK_PID)
+loaded_bare=$(rss_kb $BARE_PID); loaded_mock=$(rss_kb $MOCK_PID); loaded_hm=$(rss_kb $HM_PID)
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 col() { printf '%s\n' "${rows[@]}" | awk -v c="$1" '{print $c}' | median; }
 ratio() { printf '%s\n' "${rows[@]}" | awk -v c="$1" '{printf "%.3f\n", $c / $1}' | median; }
@@ -71,12 +93,14 @@ printf "%-28s %10s %9s %9s %7s %18s %10s %11s\n" "server / path (median)" "req/s
 printf "%-28s %10.0f %9.3f %9.3f %7s %18s %7d kB %8d kB\n" "bare hyper (fixed 200)" "$(col 1)" "$(col 2)" "$(col 3)" "1.00" "${startup_bare% *} (${startup_bare#* })" "$idle_bare" "$loaded_bare"
 printf "%-28s %10.0f %9.3f %9.3f %7.2f %18s %7d kB %8d kB\n" "mock create 200 (unique)" "$(col 4)" "$(col 5)" "$(col 6)" "$(ratio 4)" "${startup_mock% *} (${startup_mock#* })" "$idle_mock" "$loaded_mock"
 printf "%-28s %10.0f %9.3f %9.3f %7.2f\n" "mock create 422 (4 errors)" "$(col 7)" "$(col 8)" "$(col 9)" "$(ratio 7)"
+printf "%-28s %10.0f %9.3f %9.3f %7.2f %18s %7d kB %8d kB\n" "httpmock 0.9 (static 200)" "$(col 10)" "$(col 11)" "$(col 12)" "$(ratio 10)" "-" "$idle_hm" "$loaded_hm"
+echo "mock create 200 / httpmock: $(printf '%s\n' "${rows[@]}" | awk '{printf "%.3f\n", $4 / $10}' | median) (median of per-round ratios)"
 
-kill $BARE_PID $MOCK_PID; wait 2>/dev/null || true
+kill $BARE_PID $MOCK_PID $HM_PID; wait 2>/dev/null || true
 
 # Memory per stored user: fill the journal first (its size is capped), then 1,000,000 more
 # creates, and divide the growth of the resident set by the users added.
-taskset -c 0 $MOCK --port $PORT_MOCK >/dev/null & MOCK_PID=$!
+taskset -c 0 $MOCK --port $PORT_MOCK >/dev/null 2>&1 & MOCK_PID=$!
 trap 'kill $MOCK_PID 2>/dev/null || true' EXIT
 wait_port $PORT_MOCK
 SECS=2 wrk_run http://127.0.0.1:$PORT_MOCK benches/create.lua warm >/dev/null
@@ -91,3 +115,8 @@ done
 after=$(rss_kb $MOCK_PID)
 echo
 echo "memory per stored user: $(( (after - before) * 1024 / added )) bytes (RSS $before kB -> $after kB after $added more creates)"
+kill $MOCK_PID; wait 2>/dev/null || true
+
+# Instructions per request (callgrind), the same binaries.
+echo
+python3 benches/instr.py --no-build
