@@ -100,7 +100,8 @@ kill $BARE_PID $MOCK_PID $HM_PID; wait 2>/dev/null || true
 
 # Memory per stored user: fill the journal first (its size is capped), then 1,000,000 more
 # creates, and divide the growth of the resident set by the users added.
-taskset -c 0 $MOCK --port $PORT_MOCK >/dev/null 2>&1 & MOCK_PID=$!
+# Room for the users: the default --max-store-bytes (256 MiB) would stop the creates early.
+taskset -c 0 $MOCK --port $PORT_MOCK --max-store-bytes 4294967296 --max-users 100000000 >/dev/null 2>&1 & MOCK_PID=$!
 trap 'kill $MOCK_PID 2>/dev/null || true' EXIT
 wait_port $PORT_MOCK
 SECS=2 wrk_run http://127.0.0.1:$PORT_MOCK benches/create.lua warm >/dev/null
@@ -110,6 +111,7 @@ run=0
 while [ "$added" -lt 1000000 ]; do
   run=$((run + 1))
   read -r _ _ _ n bad < <(SECS=10 wrk_run http://127.0.0.1:$PORT_MOCK benches/create.lua "m$run-")
+  [ $((n - bad)) -gt 0 ] || { echo "creates stopped succeeding after $added users" >&2; break; }
   added=$((added + n - bad))
 done
 after=$(rss_kb $MOCK_PID)
