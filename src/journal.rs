@@ -177,7 +177,13 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     // of every request, and the `to_lowercase` + seven `contains` it replaced cost about
     // 25,000 instructions per create request (benches/instr.py).
     const WORDS: [&[u8]; 7] = [
-        b"password", b"passwd", b"token", b"secret", b"api_key", b"api-key", b"apikey",
+        b"password",
+        b"passwd",
+        b"token",
+        b"secret",
+        b"api_key",
+        b"api-key",
+        b"apikey",
     ];
     let bytes = name.as_bytes();
     (0..bytes.len()).any(|i| {
@@ -195,9 +201,14 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
 /// Whether a header's value is a credential: `Authorization`, `Proxy-Authorization`,
 /// `Cookie`, or a name [`is_secret_name`] flags.
 pub(crate) fn is_secret_header(name: &str) -> bool {
-    ["authorization", "proxy-authorization", "cookie", "set-cookie"]
-        .iter()
-        .any(|h| name.eq_ignore_ascii_case(h))
+    [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+    ]
+    .iter()
+    .any(|h| name.eq_ignore_ascii_case(h))
         || is_secret_name(name)
 }
 

@@ -88,21 +88,25 @@ struct PlainVisitor<'w> {
 impl PlainVisitor<'_> {
     /// Writes the separator and `name=` (nothing for the message), then `value`.
     fn field(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
-        if self.result.is_err() {
-            return;
+        if self.result.is_ok() {
+            self.result = self.write_field(field, value);
         }
-        let write = || {
-            if !self.first {
-                self.writer.write_char(' ')?;
-            }
-            self.first = false;
-            if field.name() != "message" {
-                self.writer.write_str(field.name())?;
-                self.writer.write_char('=')?;
-            }
-            value(&mut self.writer)
-        };
-        self.result = write();
+    }
+
+    fn write_field(
+        &mut self,
+        field: &Field,
+        value: impl FnOnce(&mut Writer<'_>) -> fmt::Result,
+    ) -> fmt::Result {
+        if !self.first {
+            self.writer.write_char(' ')?;
+        }
+        self.first = false;
+        if field.name() != "message" {
+            self.writer.write_str(field.name())?;
+            self.writer.write_char('=')?;
+        }
+        value(&mut self.writer)
     }
 }
 

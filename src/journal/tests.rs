@@ -122,7 +122,9 @@ fn secret_names_are_found_in_any_case_and_position() {
     ] {
         assert!(is_secret_name(name), "{name}");
     }
-    for name in ["login", "pass", "toke", "secre", "api", "apikee", "", "p", "тoken"] {
+    for name in [
+        "login", "pass", "toke", "secre", "api", "apikee", "", "p", "тoken",
+    ] {
         assert!(!is_secret_name(name), "{name}");
     }
     assert!(is_secret_header("Authorization"));

@@ -135,9 +135,7 @@ impl Array {
             + self
                 .entries
                 .iter()
-                .map(|(key, value)| {
-                    std::mem::size_of::<Key>() + key.byte_len() + value_size(value)
-                })
+                .map(|(key, value)| std::mem::size_of::<Key>() + key.byte_len() + value_size(value))
                 .sum::<usize>()
     }
 

@@ -10,8 +10,8 @@ use super::record::{Recorded, record};
 use super::{AppState, negotiation, session_of};
 use crate::api::ApiError;
 use crate::http::body::BodyError;
-use crate::journal::RecordedBody;
 use crate::http::reply::{self, Body};
+use crate::journal::RecordedBody;
 use crate::router;
 
 /// The answer when an answer's bytes do not fit the in-flight budget.

@@ -411,7 +411,10 @@ pub(crate) fn word(field: &str, rule: &Rule, numeric: bool, locale: Locale) -> S
     } else {
         SizeKind::String
     };
-    let message = attribute_replaced(messages::template(rule, kind, locale), &display_attribute(field));
+    let message = attribute_replaced(
+        messages::template(rule, kind, locale),
+        &display_attribute(field),
+    );
     match rule {
         Rule::Max(n) => message.replace(":max", n),
         Rule::Min(n) => message.replace(":min", n),
