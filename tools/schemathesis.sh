@@ -22,7 +22,8 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
 fi
 [ -x "$BIN" ] || cargo build --quiet --bin vms-billing-mock
 PORT_FILE=$(mktemp -u /tmp/vms-mock-st.XXXXXX)
-"$BIN" --port 0 --port-file "$PORT_FILE" >/dev/null &
+# Request log lines would drown the report: warnings only.
+"$BIN" --port 0 --port-file "$PORT_FILE" --log-level warn >/dev/null &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; rm -f "$PORT_FILE"' EXIT
 for _ in $(seq 200); do [ -s "$PORT_FILE" ] && break; sleep 0.05; done
