@@ -437,25 +437,18 @@ async fn admin_root_redirects_to_the_dashboard() {
 #[tokio::test]
 async fn with_a_token_the_page_is_open_but_the_data_it_reads_is_not() {
     let server = TestServer::with(|c| c.set_admin_token(Some("t0ken".into()))).await;
-    let page = server.send(Method::GET, "/__admin/ui", &[], "").await;
-    assert_eq!(page.status, 200);
-    let home = server.send(Method::GET, "/__admin/", &[], "").await;
-    assert_eq!(home.status, 302);
-    let users = server.send(Method::GET, "/__admin/users", &[], "").await;
-    assert_eq!(users.status, 401);
-    let stream = server
-        .send(Method::GET, "/__admin/scenario/rules", &[], "")
-        .await;
-    assert_eq!(stream.status, 401);
-    let with = server
-        .send(
-            Method::GET,
-            "/__admin/scenario/rules",
-            &[("x-mock-admin-token", "t0ken")],
-            "",
-        )
-        .await;
-    assert_eq!(with.status, 200);
+    let token = [("x-mock-admin-token", "t0ken")];
+    for (path, headers, status) in [
+        ("/__admin/ui", &[][..], 200),
+        ("/__admin/ui/app.js", &[][..], 200),
+        ("/__admin/", &[][..], 302),
+        ("/__admin/users", &[][..], 401),
+        ("/__admin/scenario/rules", &[][..], 401),
+        ("/__admin/scenario/rules", &token[..], 200),
+    ] {
+        let answer = server.send(Method::GET, path, headers, "").await;
+        assert_eq!(answer.status, status, "{path} {headers:?}");
+    }
     server.stop().await;
 }
 
