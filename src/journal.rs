@@ -185,8 +185,12 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
         b"api-key",
         b"apikey",
     ];
+    const SHORTEST: usize = 5;
     let bytes = name.as_bytes();
-    (0..bytes.len()).any(|i| {
+    if bytes.len() < SHORTEST {
+        return false;
+    }
+    (0..=bytes.len() - SHORTEST).any(|i| {
         let first = bytes[i].to_ascii_lowercase();
         matches!(first, b'p' | b't' | b's' | b'a')
             && WORDS.iter().any(|word| {

@@ -16,6 +16,7 @@ use hashbrown::HashTable;
 
 use convert::numeric_string;
 pub(crate) use convert::{float_to_string, from_json, to_json};
+pub(crate) use json::write_value as write_json;
 
 /// A PHP value.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,7 +4,7 @@
 use compact_str::CompactString;
 
 use crate::clock::Timestamp;
-use crate::php::{Array, Value, to_json};
+use crate::php::{Array, Value};
 
 /// Names of the analytics licence levels, in order.
 pub(crate) const LICENSE_LEVELS: [&str; 3] = ["analytic_l1", "analytic_l2", "analytic_l3"];
@@ -174,9 +174,12 @@ pub(crate) fn text<'a>(input: &'a Array, key: &str) -> &'a str {
 /// `billing_info` as the compact JSON the store keeps (`None` for absent or null), written
 /// as the vendor's `json_encode` would store it.
 pub(crate) fn billing_info(value: Option<&Value>) -> Option<Box<str>> {
-    value
-        .filter(|v| !v.is_null())
-        .map(|v| to_json(v).to_string().into_boxed_str())
+    value.filter(|v| !v.is_null()).map(|v| {
+        let mut out = Vec::new();
+        crate::php::write_json(&mut out, v);
+        // ASCII only: write_json escapes every other character.
+        String::from_utf8_lossy(&out).into()
+    })
 }
 
 /// `billing_properties` as a list of pairs, in the array's order (PHP walks a JSON object

@@ -86,3 +86,20 @@ fn errors_say_where_in_serde_json_wording() {
         "trailing characters at line 1 column 4"
     );
 }
+
+#[test]
+fn compact_json_is_the_document_to_json_builds() {
+    for text in [
+        r#"{"billing_id":"123","billing_extra":[],"n":5,"f":1.5,"t":true,"z":null}"#,
+        r#"{"név":"Ünïcødé \u263a 😀","slash":"a/b","quote":"\"\\\n"}"#,
+        r#"[1,[2,{"3":[]}],{"0":"a","1":"b"},{"1":"x"}]"#,
+        r#"{"deep":{"deeper":{"deepest":[{"k":-0.25e3}]}}}"#,
+        r#"1e400"#,
+    ] {
+        let value = decode(text.as_bytes()).expect("valid JSON");
+        let mut out = Vec::new();
+        write_value(&mut out, &value);
+        let written: serde_json::Value = serde_json::from_slice(&out).expect("valid output");
+        assert_eq!(written, crate::php::to_json(&value), "{text}");
+    }
+}
