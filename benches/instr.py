@@ -63,7 +63,9 @@ def run(cmd, kind, n, want, keep=None):
         if want is not None and r.status != want:
             raise SystemExit("%s: status %d on request %d, expected %d" % (cmd[0], r.status, i, want))
     c.close()
-    p.send_signal(signal.SIGINT)
+    # SIGTERM, not SIGINT: a script started in the background (nohup, `&`) passes SIGINT on
+    # ignored, and the bare server, which has no handler, would then never stop.
+    p.send_signal(signal.SIGTERM)
     try:
         p.wait(timeout=120)
     except subprocess.TimeoutExpired:
@@ -83,8 +85,8 @@ def run(cmd, kind, n, want, keep=None):
 
 
 def counted(cmd, kind, n, want, keep=None, attempts=3):
-    # A server killed by SIGINT at an unlucky moment (the bare one has no handler) now and
-    # then leaves no totals: run it again rather than report nothing.
+    # A server that left no totals (killed before callgrind could write them) is run again
+    # rather than reported as nothing.
     for attempt in range(attempts):
         try:
             return run(cmd, kind, n, want, keep)
