@@ -35,7 +35,7 @@ impl RecordedBody {
     /// The body as the admin API shows it.
     pub(crate) fn to_json(&self) -> Value {
         match self {
-            RecordedBody::Input(input) => php::to_json(&php::Value::Array(input.clone())),
+            RecordedBody::Input(input) => php::array_to_json(input),
             RecordedBody::Json(value) => value.clone(),
         }
     }

@@ -363,16 +363,20 @@ impl Sessions {
         &self.events
     }
 
+    /// The named sessions, copied out so the map's lock is not held while they are used.
+    fn named_sessions(&self) -> Vec<Arc<Session>> {
+        self.named
+            .lock()
+            .values()
+            .map(|n| Arc::clone(&n.session))
+            .collect()
+    }
+
     /// Every session follows a reloaded configuration (see [`Session::reload`]); sessions
     /// created later start from it.
     pub(crate) fn reload(&self, config: &Arc<Config>, keep: bool) {
         self.config.store(Arc::clone(config));
-        let named: Vec<Arc<Session>> = self
-            .named
-            .lock()
-            .values()
-            .map(|n| Arc::clone(&n.session))
-            .collect();
+        let named = self.named_sessions();
         for session in named.iter().chain(std::iter::once(&self.default)) {
             session.reload(config, keep);
         }
@@ -380,12 +384,7 @@ impl Sessions {
 
     /// Active users, named sessions, journal entries and journal bytes, over every session.
     pub(crate) fn sizes(&self) -> (usize, usize, usize, usize) {
-        let named: Vec<Arc<Session>> = self
-            .named
-            .lock()
-            .values()
-            .map(|n| Arc::clone(&n.session))
-            .collect();
+        let named = self.named_sessions();
         let sessions = named.len();
         let (mut users, mut entries, mut bytes) = (0, 0, 0);
         for session in named.iter().chain(std::iter::once(&self.default)) {

@@ -205,7 +205,7 @@ fn replace_recursive(base: &mut Array, replacement: Array) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::php::to_json;
+    use crate::php::array_to_json;
     use hyper::header::HeaderValue;
 
     fn request(
@@ -222,7 +222,7 @@ mod tests {
     }
 
     fn shown(a: &Array) -> String {
-        to_json(&Value::Array(a.clone())).to_string()
+        array_to_json(a).to_string()
     }
 
     #[test]

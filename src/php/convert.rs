@@ -124,15 +124,21 @@ pub(crate) fn to_json(value: &Value) -> serde_json::Value {
         }
         Value::Str(s) => s.as_str().into(),
         Value::File(upload) => format!("<file {}, {} bytes>", upload.name, upload.size).into(),
-        Value::Array(array) if array.is_list() => {
-            serde_json::Value::Array(array.values().map(to_json).collect())
-        }
-        Value::Array(array) => serde_json::Value::Object(
+        Value::Array(array) => array_to_json(array),
+    }
+}
+
+/// [`to_json`] of an array, without wrapping (and so copying) it into a [`Value`] first.
+pub(crate) fn array_to_json(array: &Array) -> serde_json::Value {
+    if array.is_list() {
+        serde_json::Value::Array(array.values().map(to_json).collect())
+    } else {
+        serde_json::Value::Object(
             array
                 .iter()
                 .map(|(k, v)| (k.as_text().into_string(), to_json(v)))
                 .collect(),
-        ),
+        )
     }
 }
 

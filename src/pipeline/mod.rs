@@ -86,9 +86,10 @@ pub(crate) async fn handle(
     );
     let method = parts.method.clone();
     let target = logging().then(|| journal::recorded_target(&parts.uri));
-    let session = parts
-        .headers
-        .get(SESSION_HEADER)
+    // Kept for the log line only, and only when it will be written.
+    let session = logging()
+        .then(|| parts.headers.get(SESSION_HEADER))
+        .flatten()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let count = |status: u16, rule: Option<&str>, extras: &LogExtras| {
         let seconds = started.elapsed().as_secs_f64();
@@ -254,7 +255,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
 
     let request = input::read(&parts.method, &parts.headers, parts.uri.query(), &bytes);
     let decision = current.rules().has_rules().then(|| {
-        let body = php::to_json(&php::Value::Array(request.raw.clone()));
+        let body = php::array_to_json(&request.raw);
         current.rules().evaluate(&RequestView {
             method: &parts.method,
             path: parts.uri.path(),
