@@ -14,7 +14,8 @@ use super::Overload;
 use super::bag::ErrorBag;
 use super::explode::{Attribute, Attributes, explode, lookup, lookup_text, pattern_text, text};
 use super::messages::{
-    self, Locale, SizeKind, display_attribute, replace_ascii_case_insensitive, ucfirst,
+    self, Locale, SizeKind, contains_ascii_case_insensitive, display_attribute,
+    replace_ascii_case_insensitive, replace_placeholder, ucfirst,
 };
 use super::normalise::is_blank_string;
 use super::plan::{Plan, Rule, Segment, Type};
@@ -38,20 +39,39 @@ pub(crate) fn validate(
     locale: Locale,
     logins: Logins<'_>,
 ) -> Result<ErrorBag, Overload> {
-    let attributes = explode(plan, data)?;
+    let check = Checker { plan, data, logins };
+    if plan.shortcut().is_some_and(|s| s.passes(&check)) {
+        // The shortcut only says yes when the full run finds nothing; debug builds (every
+        // test, and the oracle run against a debug binary) hold it to that.
+        #[cfg(debug_assertions)]
+        {
+            let full = validate_fully(check, locale)?;
+            assert!(
+                full.is_empty(),
+                "the shortcut passed input the engine refuses"
+            );
+        }
+        return Ok(ErrorBag::default());
+    }
+    validate_fully(check, locale)
+}
+
+/// The full run: the explosion, then every rule of every attribute as Laravel runs them.
+fn validate_fully(check: Checker<'_>, locale: Locale) -> Result<ErrorBag, Overload> {
+    let attributes = explode(check.plan, check.data)?;
     let mut run = Run {
-        plan,
-        data,
+        check,
         locale,
-        logins,
         attributes: &attributes,
         bag: ErrorBag::default(),
         failed: HashMap::default(),
     };
     for attribute in &attributes.list {
+        let traits = Traits::of(attribute.rules.iter().copied());
+        let mut name = Name::new(&attribute.keys);
         for rule in &attribute.rules {
-            run.validate_attribute(attribute, rule);
-            if run.should_stop(attribute) {
+            run.validate_attribute(attribute, &mut name, traits, rule);
+            if traits.implicit && run.should_stop(&mut name) {
                 break;
             }
         }
@@ -62,11 +82,61 @@ pub(crate) fn validate(
     Ok(run.bag)
 }
 
-struct Run<'a, 'p> {
-    plan: &'p Plan,
-    data: &'a Array,
-    locale: Locale,
+/// An attribute's text (`billing_properties.0.type`), built the first time it is needed.
+struct Name<'k> {
+    keys: &'k [Key],
+    text: Option<String>,
+}
+
+impl<'k> Name<'k> {
+    fn new(keys: &'k [Key]) -> Self {
+        Name { keys, text: None }
+    }
+
+    fn text(&mut self) -> &str {
+        self.text.get_or_insert_with(|| text(self.keys))
+    }
+}
+
+/// What the rules of one attribute say about each other: `nullable` lets `null` through the
+/// others, `integer`/`numeric` and `array` decide how `max` and `min` measure.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Traits {
+    pub(super) nullable: bool,
+    pub(super) numeric: bool,
+    pub(super) array: bool,
+    /// Has `required` or `required_without`.
+    pub(super) implicit: bool,
+}
+
+impl Traits {
+    pub(super) fn of<'r>(rules: impl IntoIterator<Item = &'r Rule>) -> Traits {
+        let mut traits = Traits::default();
+        for rule in rules {
+            match rule {
+                Rule::Nullable => traits.nullable = true,
+                Rule::Integer | Rule::Numeric => traits.numeric = true,
+                Rule::Array => traits.array = true,
+                r if r.is_implicit() => traits.implicit = true,
+                _ => {}
+            }
+        }
+        traits
+    }
+}
+
+/// Laravel's rules as predicates over the input: whether a rule is checked on a value at
+/// all, and whether it passes there.
+#[derive(Clone, Copy)]
+pub(super) struct Checker<'a> {
+    pub(super) plan: &'a Plan,
+    pub(super) data: &'a Array,
     logins: Logins<'a>,
+}
+
+struct Run<'a, 'p> {
+    check: Checker<'a>,
+    locale: Locale,
     attributes: &'a Attributes<'p>,
     bag: ErrorBag,
     /// Laravel's `failedRules`: attribute text to the names of the rules that failed.
@@ -132,45 +202,36 @@ fn ordinal(n: usize) -> &'static str {
     .unwrap_or("other")
 }
 
-impl<'a, 'p> Run<'a, 'p> {
-    fn has_rule(attribute: &Attribute<'_>, pred: impl Fn(&Rule) -> bool) -> bool {
-        attribute.rules.iter().any(|r| pred(r))
-    }
-
-    fn has_numeric(attribute: &Attribute<'_>) -> bool {
-        Self::has_rule(attribute, |r| matches!(r, Rule::Integer | Rule::Numeric))
-    }
-
-    fn validate_attribute(&mut self, attribute: &Attribute<'p>, rule: &Rule) {
-        if matches!(rule, Rule::Nullable) {
-            return;
-        }
-        let value = lookup(self.data, &attribute.keys);
-        if !self.validatable(attribute, rule, value) {
-            return;
-        }
-        if !self.passes(attribute, rule, value) {
-            self.add_failure(attribute, rule, value);
-        }
-    }
-
-    /// Laravel's `isValidatable`.
-    fn validatable(&self, attribute: &Attribute<'_>, rule: &Rule, value: Option<&Value>) -> bool {
+impl<'a> Checker<'a> {
+    /// Laravel's `isValidatable`, for an attribute with no error yet when `clean`.
+    pub(super) fn validatable(
+        traits: Traits,
+        rule: &Rule,
+        value: Option<&Value>,
+        clean: bool,
+    ) -> bool {
         let present_or_implicit = match value {
             Some(Value::Str(s)) if is_blank_string(s) => rule.is_implicit(),
             // `Arr::has`: false for empty data.
             Some(_) => true,
             None => rule.is_implicit(),
         };
-        let not_null_if_nullable = rule.is_implicit()
-            || !Self::has_rule(attribute, |r| matches!(r, Rule::Nullable))
-            || !matches!(value, Some(Value::Null));
-        let clean_for_presence =
-            !matches!(rule, Rule::Unique | Rule::Exists) || !self.bag.has(&text(&attribute.keys));
+        let not_null_if_nullable =
+            rule.is_implicit() || !traits.nullable || !matches!(value, Some(Value::Null));
+        let clean_for_presence = !matches!(rule, Rule::Unique | Rule::Exists) || clean;
         present_or_implicit && not_null_if_nullable && clean_for_presence
     }
 
-    fn passes(&self, attribute: &Attribute<'_>, rule: &Rule, value: Option<&Value>) -> bool {
+    /// Whether `rule` passes on `value`, the value at `keys` (reached through the plan's
+    /// wildcard entry `primary`, if any).
+    pub(super) fn passes(
+        &self,
+        keys: &[Key],
+        primary: Option<usize>,
+        traits: Traits,
+        rule: &Rule,
+        value: Option<&Value>,
+    ) -> bool {
         let null = Value::Null;
         let v = value.unwrap_or(&null);
         match rule {
@@ -178,7 +239,7 @@ impl<'a, 'p> Run<'a, 'p> {
             Rule::RequiredWithout(others) => {
                 let missing = others.iter().any(|other| {
                     !required(
-                        self.other(attribute, other)
+                        self.other(keys, primary, other)
                             .as_ref()
                             .and_then(|k| lookup(self.data, k)),
                     )
@@ -192,21 +253,19 @@ impl<'a, 'p> Run<'a, 'p> {
             Rule::Numeric => v.is_numeric(),
             Rule::Boolean => boolean(v),
             Rule::AnyType(types) => types.iter().any(|t| is_type(v, *t)),
-            Rule::Max(n) => self.size(attribute, v) <= param(n),
-            Rule::Min(n) => self.size(attribute, v) >= param(n),
-            Rule::Gt(n) => v.is_numeric() && self.size(attribute, v) > param(n),
-            Rule::Lt(n) => v.is_numeric() && self.size(attribute, v) < param(n),
+            Rule::Max(n) => size(traits, v) <= param(n),
+            Rule::Min(n) => size(traits, v) >= param(n),
+            Rule::Gt(n) => v.is_numeric() && size(traits, v) > param(n),
+            Rule::Lt(n) => v.is_numeric() && size(traits, v) < param(n),
             Rule::MultipleOf(n) => match (v.as_number(), Value::str(n.as_str()).as_number()) {
                 (Some(x), Some(m)) if m != 0.0 => (x / m).fract().abs() < 1e-9,
                 _ => false,
             },
             Rule::In(allowed) => match v {
-                Value::Array(items) if Self::has_rule(attribute, |r| matches!(r, Rule::Array)) => {
-                    items.values().all(|item| {
-                        item.to_php_string()
-                            .is_some_and(|s| allowed.iter().any(|a| loose_eq(&s, a)))
-                    })
-                }
+                Value::Array(items) if traits.array => items.values().all(|item| {
+                    item.to_php_string()
+                        .is_some_and(|s| allowed.iter().any(|a| loose_eq(&s, a)))
+                }),
                 Value::Array(_) => false,
                 other => other
                     .to_php_string()
@@ -229,59 +288,88 @@ impl<'a, 'p> Run<'a, 'p> {
 
     /// `required_without`'s other attribute, its `*` taken from this attribute's keys
     /// (`getExplicitKeys`, which needs non-empty keys; else the `*` stays and finds nothing).
-    fn other(&self, attribute: &Attribute<'_>, other: &[Segment]) -> Option<Vec<Key>> {
-        let pattern = attribute
-            .primary
+    fn other(&self, keys: &[Key], primary: Option<usize>, other: &[Segment]) -> Option<Vec<Key>> {
+        let pattern = primary
             .map(|i| self.plan.entries()[i].0.as_slice())
             .unwrap_or_default();
         let mut stars = pattern
             .iter()
-            .zip(&attribute.keys)
+            .zip(keys)
             .filter(|(s, _)| **s == Segment::Star)
             .map(|(_, k)| k);
-        let mut keys = Vec::with_capacity(other.len());
+        let mut found = Vec::with_capacity(other.len());
         for segment in other {
             match segment {
-                Segment::Key(k) => keys.push(Key::from_str(k)),
+                Segment::Key(k) => found.push(Key::from_str(k)),
                 Segment::Star => match stars.next() {
-                    Some(k) if *k != Key::Str("".into()) => keys.push(k.clone()),
+                    Some(k) if *k != Key::Str("".into()) => found.push(k.clone()),
                     _ => return None,
                 },
             }
         }
-        Some(keys)
+        Some(found)
     }
+}
 
-    /// Laravel's `getSize`.
-    fn size(&self, attribute: &Attribute<'_>, value: &Value) -> f64 {
-        match value {
-            v if v.is_numeric() && Self::has_numeric(attribute) => v.as_number().unwrap_or(0.0),
-            Value::Array(a) => a.len() as f64,
-            Value::File(f) => f.size as f64 / 1024.0,
-            other => other.to_php_string().map_or(0, |s| s.chars().count()) as f64,
+/// Laravel's `getSize`.
+fn size(traits: Traits, value: &Value) -> f64 {
+    match value {
+        v if traits.numeric && v.is_numeric() => v.as_number().unwrap_or(0.0),
+        Value::Array(a) => a.len() as f64,
+        Value::File(f) => f.size as f64 / 1024.0,
+        Value::Str(s) => s.chars().count() as f64,
+        other => other.to_php_string().map_or(0, |s| s.chars().count()) as f64,
+    }
+}
+
+impl<'a, 'p> Run<'a, 'p> {
+    fn validate_attribute(
+        &mut self,
+        attribute: &Attribute<'p>,
+        name: &mut Name<'_>,
+        traits: Traits,
+        rule: &Rule,
+    ) {
+        if matches!(rule, Rule::Nullable) {
+            return;
+        }
+        let value = lookup(self.check.data, &attribute.keys);
+        let clean = !matches!(rule, Rule::Unique | Rule::Exists) || !self.bag.has(name.text());
+        if !Checker::validatable(traits, rule, value, clean) {
+            return;
+        }
+        if !self
+            .check
+            .passes(&attribute.keys, attribute.primary, traits, rule, value)
+        {
+            self.add_failure(attribute, name.text(), traits, rule, value);
         }
     }
 
     /// Laravel's `shouldStopValidating`: after an implicit rule failed on an attribute that
     /// has one.
-    fn should_stop(&self, attribute: &Attribute<'_>) -> bool {
-        if !Self::has_rule(attribute, Rule::is_implicit) {
+    fn should_stop(&self, name: &mut Name<'_>) -> bool {
+        if self.failed.is_empty() {
             return false;
         }
-        self.failed
-            .get(&text(&attribute.keys))
-            .is_some_and(|rules| {
-                rules
-                    .iter()
-                    .any(|r| matches!(*r, "Required" | "RequiredWithout"))
-            })
+        self.failed.get(name.text()).is_some_and(|rules| {
+            rules
+                .iter()
+                .any(|r| matches!(*r, "Required" | "RequiredWithout"))
+        })
     }
 
-    fn add_failure(&mut self, attribute: &Attribute<'p>, rule: &Rule, value: Option<&Value>) {
-        let name = text(&attribute.keys);
-        let kind = if Self::has_numeric(attribute) {
+    fn add_failure(
+        &mut self,
+        attribute: &Attribute<'p>,
+        name: &str,
+        traits: Traits,
+        rule: &Rule,
+        value: Option<&Value>,
+    ) {
+        let kind = if traits.numeric {
             SizeKind::Numeric
-        } else if Self::has_rule(attribute, |r| matches!(r, Rule::Array)) {
+        } else if traits.array {
             SizeKind::Array
         } else if matches!(value, Some(Value::File(_))) {
             SizeKind::File
@@ -289,9 +377,14 @@ impl<'a, 'p> Run<'a, 'p> {
             SizeKind::String
         };
         let template = messages::template(rule, kind, self.locale);
-        let message = self.replacements(template, attribute, &name, rule);
-        self.bag.add(&name, message);
-        self.failed.entry(name).or_default().push(rule.name());
+        let message = self.replacements(template, attribute, name, rule);
+        self.bag.add(name, message);
+        match self.failed.get_mut(name) {
+            Some(rules) => rules.push(rule.name()),
+            None => {
+                self.failed.insert(name.to_owned(), vec![rule.name()]);
+            }
+        }
     }
 
     /// How Laravel names an attribute (`getDisplayableAttribute`): raw when its text is an
@@ -334,16 +427,18 @@ impl<'a, 'p> Run<'a, 'p> {
     ) -> String {
         let mut message = attribute_replaced(template, &self.displayable(attribute, name));
         if message.contains(":input") {
-            let actual = lookup_text(self.data, name);
+            let actual = lookup_text(self.check.data, name);
             if actual.is_none_or(Value::is_scalar_or_null) {
                 message = message.replace(":input", &Self::displayable_value(actual));
             }
         }
         // `:index`, `:position` and their ordinal forms, in any case: most templates have none.
-        let lower = message.to_ascii_lowercase();
-        let placeholders = [("index", 0), ("position", 1)]
+        let present = [("index", 0), ("position", 1)]
+            .map(|(p, offset)| (p, offset, contains_ascii_case_insensitive(&message, p)));
+        let placeholders = present
             .into_iter()
-            .filter(|(p, _)| lower.contains(p));
+            .filter(|(_, _, present)| *present)
+            .map(|(p, offset, _)| (p, offset));
         for (placeholder, offset) in placeholders {
             let mut numeric = 1;
             for segment in name.split('.') {
@@ -368,10 +463,13 @@ impl<'a, 'p> Run<'a, 'p> {
                 numeric += 1;
             }
         }
+        let replaced = |placeholder: &str, with: &str| {
+            replace_placeholder(&message, placeholder, with).unwrap_or_else(|| message.clone())
+        };
         match rule {
-            Rule::Max(n) => message.replace(":max", n),
-            Rule::Min(n) => message.replace(":min", n),
-            Rule::Gt(n) | Rule::Lt(n) | Rule::MultipleOf(n) => message.replace(":value", n),
+            Rule::Max(n) => replaced(":max", n),
+            Rule::Min(n) => replaced(":min", n),
+            Rule::Gt(n) | Rule::Lt(n) | Rule::MultipleOf(n) => replaced(":value", n),
             Rule::In(allowed) => {
                 let values: Vec<String> = allowed
                     .iter()
@@ -386,10 +484,13 @@ impl<'a, 'p> Run<'a, 'p> {
                 let names: Vec<String> = others
                     .iter()
                     .map(|other| {
-                        let (found, text) = match self.other(attribute, other) {
-                            Some(keys) => (self.attributes.position(&keys).is_some(), text(&keys)),
-                            None => (false, pattern_text(other)),
-                        };
+                        let (found, text) =
+                            match self.check.other(&attribute.keys, attribute.primary, other) {
+                                Some(keys) => {
+                                    (self.attributes.position(&keys).is_some(), text(&keys))
+                                }
+                                None => (false, pattern_text(other)),
+                            };
                         if found || self.attributes.implicit.contains(&text) {
                             text
                         } else {
@@ -425,7 +526,8 @@ pub(crate) fn word(field: &str, rule: &Rule, numeric: bool, locale: Locale) -> S
 /// A template with `:attribute`, `:ATTRIBUTE` and `:Attribute` replaced. Each replacement is
 /// made only when its placeholder is there: this runs for every failure of a 422.
 fn attribute_replaced(template: &str, shown: &str) -> String {
-    let mut message = template.replace(":attribute", shown);
+    let mut message =
+        replace_placeholder(template, ":attribute", shown).unwrap_or_else(|| template.to_owned());
     if message.contains(":ATTRIBUTE") {
         message = message.replace(":ATTRIBUTE", &shown.to_uppercase());
     }
@@ -436,5 +538,10 @@ fn attribute_replaced(template: &str, shown: &str) -> String {
 }
 
 fn param(text: &str) -> f64 {
-    text.parse().unwrap_or(f64::NAN)
+    // Nearly every parameter is a small whole number (`max:255`), read far more cheaply as
+    // one.
+    match text.parse::<u32>() {
+        Ok(n) => f64::from(n),
+        Err(_) => text.parse().unwrap_or(f64::NAN),
+    }
 }

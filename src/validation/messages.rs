@@ -295,6 +295,44 @@ pub(crate) fn replace_ascii_case_insensitive(haystack: &str, needle: &str, with:
     out
 }
 
+/// `str_replace` of one `:placeholder` (which starts with `:`): every occurrence, left to
+/// right, or `None` when there is none. Looks only where a `:` is, which is cheaper than
+/// `str::replace`'s general search on the short texts of messages (it runs several times
+/// for every failure of a 422).
+pub(crate) fn replace_placeholder(text: &str, placeholder: &str, with: &str) -> Option<String> {
+    debug_assert!(placeholder.starts_with(':'));
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(offset) = bytes
+        .get(at..)
+        .and_then(|rest| rest.iter().position(|&b| b == b':'))
+    {
+        let found = at + offset;
+        if bytes[found..].starts_with(placeholder.as_bytes()) {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len() + with.len()));
+            out.push_str(&text[copied..found]);
+            out.push_str(with);
+            copied = found + placeholder.len();
+            at = copied;
+        } else {
+            at = found + 1;
+        }
+    }
+    out.map(|mut out| {
+        out.push_str(&text[copied..]);
+        out
+    })
+}
+
+/// Whether `text` holds `needle` in any ASCII letter case, without lower-casing a copy.
+pub(crate) fn contains_ascii_case_insensitive(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// Laravel's `Str::ucfirst`: the first character upper-cased (`mb_strtoupper`).
 pub(crate) fn ucfirst(s: &str) -> String {
     let mut chars = s.chars();
@@ -307,6 +345,23 @@ pub(crate) fn ucfirst(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_replaced_as_str_replace_replaces_them() {
+        for (text, placeholder) in [
+            ("The :attribute field is required.", ":attribute"),
+            (":attribute and :attribute", ":attribute"),
+            ("::attribute:attributes :attr", ":attribute"),
+            ("no placeholder here", ":attribute"),
+            ("ends with :max", ":max"),
+            ("é :input é", ":input"),
+        ] {
+            let ours = replace_placeholder(text, placeholder, "X:Y").unwrap_or_else(|| text.into());
+            assert_eq!(ours, text.replace(placeholder, "X:Y"), "{text}");
+        }
+        assert!(contains_ascii_case_insensitive("The :Index-th", "index"));
+        assert!(!contains_ascii_case_insensitive("The :inde", "index"));
+    }
 
     #[test]
     fn attribute_names_follow_str_snake() {

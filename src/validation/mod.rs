@@ -16,6 +16,7 @@ mod messages;
 pub(crate) mod normalise;
 mod plan;
 mod rule;
+mod shortcut;
 #[cfg(test)]
 mod tests;
 

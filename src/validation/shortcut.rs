@@ -1,0 +1,187 @@
+//! The shortcut for input that passes: the plan's attributes visited in one pass over the
+//! input, each rule asked whether it holds, with nothing built for messages (no wildcard
+//! explosion into key paths, no attribute text, no failed-rules map).
+//!
+//! It never words an error: at the first rule that fails, or at anything it was not built
+//! for, it answers "not sure" and the full [`engine`](super::engine) runs, so every 422 is
+//! still Laravel's. It only answers "passes" where the engine finds nothing, which debug
+//! builds check on every call (`engine::validate`). That holds because the shortcut visits
+//! every attribute the explosion would name (and perhaps more, which can only make it
+//! stricter) and asks the engine's own predicates ([`Checker`]):
+//! - a plain pattern (`billing_info.billing_id`) names itself, as in the explosion;
+//! - a pattern with one `*` between keys (`billing_properties.*.type`) names, when the part
+//!   before the `*` is a non-empty array, one attribute per key of that array (the
+//!   explosion's leaves are never longer than the pattern, and the `*` matches any key);
+//!   when it is missing, empty or not an array, none;
+//! - an `additionalProperties: false` object passes only with none but its listed keys;
+//! - a plan where two patterns can name the same attribute (whose rules Laravel merges), or
+//!   with a `*` first or last, gets no shortcut;
+//! - input that expands past a small bound falls back, so the engine's own bounds (a 500
+//!   for more than Laravel could validate) still decide.
+
+use super::engine::{Checker, Traits};
+use super::explode::lookup;
+use super::plan::{Rule, Segment};
+use crate::php::{Key, Value};
+
+/// Attributes one shortcut pass visits at most before leaving the input to the engine,
+/// far below the engine's own bound on expansion.
+const MAX_ATTRIBUTES: usize = 256;
+/// Bytes of keys under `*` one pass visits at most.
+const MAX_KEY_BYTES: usize = 16 << 10;
+
+/// A plan's attributes as the shortcut visits them, built once with the plan.
+#[derive(Debug, Clone)]
+pub(super) struct Shortcut {
+    steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    /// The plan entry.
+    index: usize,
+    reach: Reach,
+    traits: Traits,
+}
+
+#[derive(Debug, Clone)]
+enum Reach {
+    /// A plain attribute.
+    Path(Vec<Key>),
+    /// `prefix.*.rest`: every key of the array at `prefix`.
+    Each { prefix: Vec<Key>, rest: Vec<Key> },
+    /// An object that takes no other keys than these.
+    Only { path: Vec<Key>, known: Vec<String> },
+}
+
+fn keys(segments: &[Segment]) -> Option<Vec<Key>> {
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => Some(Key::from_str(k)),
+            Segment::Star => None,
+        })
+        .collect()
+}
+
+/// Whether two patterns can name the same attribute.
+fn overlap(a: &[Segment], b: &[Segment]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|pair| match pair {
+            (Segment::Star, _) | (_, Segment::Star) => true,
+            (Segment::Key(x), Segment::Key(y)) => Key::from_str(x) == Key::from_str(y),
+        })
+}
+
+impl Shortcut {
+    /// The shortcut of a plan's entries, or `None` when the plan has a shape it was not
+    /// built for.
+    pub(super) fn compile(entries: &[(Vec<Segment>, Vec<Rule>)]) -> Option<Shortcut> {
+        let mut steps = Vec::with_capacity(entries.len());
+        for (index, (pattern, rules)) in entries.iter().enumerate() {
+            let reach = if let [Rule::OnlyKeys(known)] = rules.as_slice() {
+                Reach::Only {
+                    path: keys(pattern)?,
+                    known: known.clone(),
+                }
+            } else {
+                let others = entries.iter().enumerate().filter(|(i, (_, r))| {
+                    *i != index && !matches!(r.as_slice(), [Rule::OnlyKeys(_)])
+                });
+                if others
+                    .into_iter()
+                    .any(|(_, (other, _))| overlap(pattern, other))
+                {
+                    return None;
+                }
+                match pattern.iter().position(|s| *s == Segment::Star) {
+                    None => Reach::Path(keys(pattern)?),
+                    Some(star) if star > 0 && star + 1 < pattern.len() => Reach::Each {
+                        prefix: keys(&pattern[..star])?,
+                        rest: keys(&pattern[star + 1..])?,
+                    },
+                    Some(_) => return None,
+                }
+            };
+            steps.push(Step {
+                index,
+                reach,
+                traits: Traits::of(rules),
+            });
+        }
+        Some(Shortcut { steps })
+    }
+
+    /// `true` when the input certainly passes every rule; `false` when it fails one or the
+    /// shortcut cannot tell.
+    pub(super) fn passes(&self, check: &Checker<'_>) -> bool {
+        let entries = check.plan.entries();
+        let mut visited = 0usize;
+        let mut key_bytes = 0usize;
+        for step in &self.steps {
+            let rules = &entries[step.index].1;
+            match &step.reach {
+                Reach::Path(keys) => {
+                    let value = lookup(check.data, keys);
+                    if !holds(check, keys, None, step.traits, rules, value) {
+                        return false;
+                    }
+                }
+                Reach::Each { prefix, rest } => {
+                    let Some(Value::Array(items)) = lookup(check.data, prefix) else {
+                        continue;
+                    };
+                    let mut keys = Vec::with_capacity(prefix.len() + 1 + rest.len());
+                    keys.extend_from_slice(prefix);
+                    keys.push(Key::Int(0));
+                    keys.extend_from_slice(rest);
+                    for (key, item) in items.iter() {
+                        visited += 1;
+                        key_bytes += key.byte_len();
+                        if visited > MAX_ATTRIBUTES || key_bytes > MAX_KEY_BYTES {
+                            return false;
+                        }
+                        keys[prefix.len()] = key.clone();
+                        let value = rest
+                            .iter()
+                            .try_fold(item, |value, k| value.as_array()?.get(k));
+                        if !holds(check, &keys, Some(step.index), step.traits, rules, value) {
+                            return false;
+                        }
+                    }
+                }
+                Reach::Only { path, known } => {
+                    let object = if path.is_empty() {
+                        Some(check.data)
+                    } else {
+                        lookup(check.data, path).and_then(Value::as_array)
+                    };
+                    if object.is_some_and(|object| {
+                        object
+                            .iter()
+                            .any(|(key, _)| !known.iter().any(|k| key.matches(k)))
+                    }) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Whether every rule of one attribute holds where Laravel checks it.
+fn holds(
+    check: &Checker<'_>,
+    keys: &[Key],
+    primary: Option<usize>,
+    traits: Traits,
+    rules: &[Rule],
+    value: Option<&Value>,
+) -> bool {
+    rules.iter().all(|rule| {
+        matches!(rule, Rule::Nullable)
+            || !Checker::validatable(traits, rule, value, true)
+            || check.passes(keys, primary, traits, rule, value)
+    })
+}
