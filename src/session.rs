@@ -22,7 +22,8 @@ use crate::scenario::{RuleEngine, Scenario};
 use crate::store::{Budget, Store};
 
 /// The header that selects a session.
-pub(crate) const SESSION_HEADER: &str = "x-mock-session";
+pub(crate) const SESSION_HEADER: hyper::header::HeaderName =
+    hyper::header::HeaderName::from_static("x-mock-session");
 /// The session used without the header.
 pub(crate) const DEFAULT_SESSION: &str = "default";
 

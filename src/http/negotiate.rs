@@ -6,18 +6,29 @@ use hyper::header::{self, HeaderMap};
 /// Laravel's `$request->expectsJson()`: an AJAX request accepting anything, or a first
 /// acceptable type naming JSON.
 pub(crate) fn expects_json(headers: &HeaderMap) -> bool {
+    const X_REQUESTED_WITH: header::HeaderName =
+        header::HeaderName::from_static("x-requested-with");
+    const X_PJAX: header::HeaderName = header::HeaderName::from_static("x-pjax");
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let first = first_acceptable(accept).to_ascii_lowercase();
-    let wants_json = first.contains("/json") || first.contains("+json");
+    let first = first_acceptable(accept);
+    let wants_json =
+        contains_ignore_ascii_case(first, "/json") || contains_ignore_ascii_case(first, "+json");
     let ajax = headers
-        .get("x-requested-with")
+        .get(X_REQUESTED_WITH)
         .is_some_and(|v| v.as_bytes() == b"XMLHttpRequest");
-    let pjax = headers.contains_key("x-pjax");
+    let pjax = headers.contains_key(X_PJAX);
     let accepts_any = first.is_empty() || first == "*/*" || first == "*";
     (ajax && !pjax && accepts_any) || wants_json
+}
+
+/// `Str::contains` on the lower-cased text, without lower-casing a copy.
+fn contains_ignore_ascii_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// The media type with the highest `q` (first one on ties), without parameters.

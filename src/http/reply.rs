@@ -226,9 +226,10 @@ pub(crate) struct Negotiation {
     /// Answer a failed validation with the 302 when the client does not expect JSON (the
     /// default; `--lenient-accept` answers JSON to everyone).
     pub redirect_validation: bool,
-    /// The `Referer`, where the 302 goes.
+    /// The `Referer`, where the 302 goes (read only when a 302 can be the answer).
     pub referer: Option<String>,
-    /// `scheme://host[:port]` of the request, for absolute `Location`s.
+    /// `scheme://host[:port]` of the request, for absolute `Location`s (empty when no 302
+    /// can be the answer).
     pub root: String,
 }
 

@@ -32,6 +32,7 @@ pub(crate) struct JsonError {
 pub(crate) fn decode(text: &[u8]) -> Result<Value, JsonError> {
     let mut parser = Parser {
         text,
+        utf8: std::str::from_utf8(text).ok(),
         at: 0,
         depth: 0,
     };
@@ -46,6 +47,8 @@ pub(crate) fn decode(text: &[u8]) -> Result<Value, JsonError> {
 
 struct Parser<'a> {
     text: &'a [u8],
+    /// The whole text, when it is UTF-8: checked once, so strings need no check of their own.
+    utf8: Option<&'a str>,
     at: usize,
     depth: usize,
 }
@@ -156,7 +159,7 @@ impl Parser<'_> {
             }
             self.skip_ws();
             let value = self.value()?;
-            array.set(Key::from_str(&key), value);
+            array.set(Key::from_compact(key), value);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.at += 1,
@@ -229,8 +232,11 @@ impl Parser<'_> {
         while let Some(b) = self.peek() {
             match b {
                 b'"' => {
-                    let raw = &self.text[start..self.at];
-                    let s = std::str::from_utf8(raw).map_err(|_| self.error("invalid UTF-8"))?;
+                    let s = match self.utf8.and_then(|text| text.get(start..self.at)) {
+                        Some(s) => s,
+                        None => std::str::from_utf8(&self.text[start..self.at])
+                            .map_err(|_| self.error("invalid UTF-8"))?,
+                    };
                     self.at += 1;
                     return Ok(CompactString::from(s));
                 }
@@ -374,14 +380,22 @@ pub(crate) fn write_string(out: &mut Vec<u8>, s: &str, escape_slashes: bool) {
     out.push(b'"');
     let mut plain_from = 0;
     let bytes = s.as_bytes();
-    for (i, c) in s.char_indices() {
+    let mut i = 0;
+    // Byte by byte: nearly all text is plain ASCII, which needs no decoding.
+    while let Some(&b) = bytes.get(i) {
         let ascii_plain =
-            c.is_ascii() && c >= ' ' && c != '"' && c != '\\' && (c != '/' || !escape_slashes);
+            (b' '..0x80).contains(&b) && b != b'"' && b != b'\\' && (b != b'/' || !escape_slashes);
         if ascii_plain {
+            i += 1;
             continue;
         }
+        // `i` is at a character's start: only whole characters were passed over.
+        let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
         out.extend_from_slice(&bytes[plain_from..i]);
-        plain_from = i + c.len_utf8();
+        i += c.len_utf8();
+        plain_from = i;
         match c {
             '"' => out.extend_from_slice(b"\\\""),
             '\\' => out.extend_from_slice(b"\\\\"),

@@ -59,6 +59,22 @@ impl Key {
     /// The key PHP stores for this string: `"5"` and `"-5"` become integers; `"05"`, `"+5"`,
     /// `"-0"` and numbers beyond 64 bits stay strings.
     pub(crate) fn from_str(s: &str) -> Key {
+        match Self::integer(s) {
+            Some(n) => Key::Int(n),
+            None => Key::Str(s.into()),
+        }
+    }
+
+    /// [`Key::from_str`] of a string already owned (a decoded JSON key), kept as it is.
+    pub(crate) fn from_compact(s: CompactString) -> Key {
+        match Self::integer(&s) {
+            Some(n) => Key::Int(n),
+            None => Key::Str(s),
+        }
+    }
+
+    /// The integer PHP reads a key string as, if it does.
+    fn integer(s: &str) -> Option<i64> {
         let bytes = s.as_bytes();
         let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
         let canonical = match digits {
@@ -68,10 +84,7 @@ impl Key {
                 (b'1'..=b'9').contains(first) && rest.iter().all(u8::is_ascii_digit)
             }
         };
-        match canonical.then(|| s.parse::<i64>().ok()).flatten() {
-            Some(n) => Key::Int(n),
-            None => Key::Str(s.into()),
-        }
+        canonical.then(|| s.parse::<i64>().ok()).flatten()
     }
 
     /// The key as PHP prints it.
@@ -195,6 +208,14 @@ impl Array {
 
     /// The value under a string key as PHP reads `$array['name']`.
     pub(crate) fn get_str(&self, name: &str) -> Option<&Value> {
+        if self.index.is_none() && Key::integer(name).is_none() {
+            // Handlers read their fields by name: compared as text, no key built.
+            return self
+                .entries
+                .iter()
+                .find(|(k, _)| matches!(k, Key::Str(s) if s.as_str() == name))
+                .map(|(_, v)| v);
+        }
         self.get(&Key::from_str(name))
     }
 

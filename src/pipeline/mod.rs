@@ -367,6 +367,16 @@ fn respond(reply: Reply, diagnostics: &[String]) -> Outcome {
 }
 
 fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
+    let expects_json = expects_json(&parts.headers);
+    if expects_json || !redirect_validation {
+        // No answer to this request redirects: the 302's target is not needed.
+        return Negotiation {
+            expects_json,
+            redirect_validation,
+            referer: None,
+            root: String::new(),
+        };
+    }
     let host = parts
         .headers
         .get(header::HOST)
@@ -375,7 +385,7 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
         .unwrap_or("localhost");
     let scheme = parts.uri.scheme_str().unwrap_or("http");
     Negotiation {
-        expects_json: expects_json(&parts.headers),
+        expects_json,
         redirect_validation,
         referer: parts
             .headers
