@@ -341,7 +341,15 @@ fn pretty_message(message: &str) -> Vec<u8> {
 /// The vendor's user object, keys in the documented order, escaped as `JsonResponse` does.
 /// Written by hand into one buffer: it is the body of nearly every successful request.
 pub(crate) fn user_json(user: &User) -> Vec<u8> {
-    let mut out = Vec::with_capacity(224 + 48 * user.billing_properties.len());
+    // The fixed text is about 250 bytes; sized so plain ASCII values never grow the buffer.
+    let properties: usize = user
+        .billing_properties
+        .iter()
+        .map(|p| 32 + p.kind.len() + p.value.len())
+        .sum();
+    let mut out = Vec::with_capacity(
+        288 + user.login.len() + user.kind.len() + user.status.len() + properties,
+    );
     out.extend_from_slice(b"{\"id\":");
     out.extend_from_slice(itoa::Buffer::new().format(user.id).as_bytes());
     out.extend_from_slice(b",\"login\":");

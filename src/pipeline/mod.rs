@@ -27,7 +27,6 @@ use crate::http::input::{self, LaravelRequest};
 use crate::http::negotiate::expects_json;
 use crate::http::reply::{self, Body, Negotiation, RULE_HEADER, Reply, header_value};
 use crate::journal::{self, RecordedBody};
-use crate::metrics::RequestLabels;
 use crate::php::{self, Array};
 use crate::router::{self, Route, RouteError, laravel_path};
 use crate::scenario::{Action, Fault, RequestView};
@@ -94,15 +93,9 @@ pub(crate) async fn handle(
     let count = |status: u16, rule: Option<&str>, extras: &LogExtras| {
         let seconds = started.elapsed().as_secs_f64();
         let rule = rule.unwrap_or("default");
-        state.metrics.request(
-            RequestLabels {
-                route: labels.0,
-                method: labels.1,
-                status,
-                rule: rule.to_owned(),
-            },
-            seconds,
-        );
+        state
+            .metrics
+            .request(labels.0, labels.1, status, rule, seconds);
         if logging() {
             let target = target.as_deref().unwrap_or_default();
             log_request(

@@ -175,10 +175,13 @@ pub(crate) fn text<'a>(input: &'a Array, key: &str) -> &'a str {
 /// as the vendor's `json_encode` would store it.
 pub(crate) fn billing_info(value: Option<&Value>) -> Option<Box<str>> {
     value.filter(|v| !v.is_null()).map(|v| {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(128);
         crate::php::write_json(&mut out, v);
         // ASCII only: write_json escapes every other character.
-        String::from_utf8_lossy(&out).into()
+        match String::from_utf8(out) {
+            Ok(text) => text.into_boxed_str(),
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into(),
+        }
     })
 }
 
