@@ -32,6 +32,31 @@ pub(super) fn log_request(
     let latency_ms = (seconds * 1e6).round() / 1e3;
     let fields = extras.fields.join(",");
     let body = extras.body.as_ref().map(|b| b.to_string());
+    let written = crate::logging::text_request_line(|line| {
+        line.display("method", method);
+        line.display("path", target);
+        line.number("status", u64::from(status));
+        line.float("latency_ms", latency_ms);
+        line.str("session", session.unwrap_or("default"));
+        line.str("rule", rule);
+        line.str("route", route);
+        if !fields.is_empty() {
+            line.str("fields", &fields);
+        }
+        if let Some(fault) = extras.fault {
+            line.str("fault", fault);
+        }
+        if extras.delay_ms > 0 {
+            line.number("delay_ms", extras.delay_ms);
+        }
+        if let Some(body) = &body {
+            line.str("body", body);
+        }
+    });
+    if written {
+        return;
+    }
+    // The JSON format (and tests' subscribers): the same fields as an event.
     tracing::info!(
         target: "request",
         method = %method,
