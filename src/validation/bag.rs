@@ -4,12 +4,16 @@ use std::collections::HashMap;
 
 use super::messages::{Locale, summarize};
 
+/// Attributes up to this many are found by a scan, beyond it through a hash index.
+const INDEXED_FROM: usize = 32;
+
 /// Attribute to messages, in the order they failed.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ErrorBag {
     fields: Vec<(String, Vec<String>)>,
-    /// Where each attribute is in `fields`: a pathological body fails tens of thousands.
-    index: HashMap<String, usize, foldhash::fast::RandomState>,
+    /// Where each attribute is in `fields`, once there are [`INDEXED_FROM`] of them: a
+    /// pathological body fails tens of thousands, a real one a handful, found by a scan.
+    index: Option<HashMap<String, usize, foldhash::fast::RandomState>>,
     /// [`ErrorBag::byte_size`], kept as messages are added.
     bytes: usize,
 }
@@ -24,8 +28,8 @@ impl ErrorBag {
     /// Adds a message to an attribute, as `MessageBag::add`: a message the attribute already
     /// has is not added twice.
     pub(crate) fn add(&mut self, attribute: &str, message: String) {
-        match self.index.get(attribute) {
-            Some(&i) => {
+        match self.position(attribute) {
+            Some(i) => {
                 let messages = &mut self.fields[i].1;
                 if !messages.contains(&message) {
                     self.bytes += message.len() + 3;
@@ -34,9 +38,27 @@ impl ErrorBag {
             }
             None => {
                 self.bytes += attribute.len() + 6 + message.len() + 3;
-                self.index.insert(attribute.to_owned(), self.fields.len());
+                if let Some(index) = &mut self.index {
+                    index.insert(attribute.to_owned(), self.fields.len());
+                }
                 self.fields.push((attribute.to_owned(), vec![message]));
+                if self.index.is_none() && self.fields.len() >= INDEXED_FROM {
+                    let index = self
+                        .fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (a, _))| (a.clone(), i))
+                        .collect();
+                    self.index = Some(index);
+                }
             }
+        }
+    }
+
+    fn position(&self, attribute: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(attribute).copied(),
+            None => self.fields.iter().position(|(a, _)| a == attribute),
         }
     }
 
@@ -47,7 +69,7 @@ impl ErrorBag {
 
     /// Whether an attribute has a message.
     pub(crate) fn has(&self, attribute: &str) -> bool {
-        self.index.contains_key(attribute)
+        self.position(attribute).is_some()
     }
 
     /// Whether there are no messages at all.

@@ -8,7 +8,7 @@
 //! paths, so a key's dots never split it, and where Laravel's string handling shows
 //! through (display names, `:input`) the same rules are applied to the joined text.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use super::Overload;
 use super::bag::ErrorBag;
@@ -39,6 +39,29 @@ pub(crate) fn validate(
     locale: Locale,
     logins: Logins<'_>,
 ) -> Result<ErrorBag, Overload> {
+    #[cfg(debug_assertions)]
+    {
+        // Debug builds run the engine again after the shortcut: both must see the same
+        // store, though a concurrent create may take a login in between.
+        let seen = std::cell::RefCell::new(std::collections::HashMap::<String, bool>::new());
+        let remembered = |login: &str| {
+            *seen
+                .borrow_mut()
+                .entry(login.to_owned())
+                .or_insert_with(|| logins(login))
+        };
+        validate_with(plan, data, locale, &remembered)
+    }
+    #[cfg(not(debug_assertions))]
+    validate_with(plan, data, locale, logins)
+}
+
+fn validate_with(
+    plan: &Plan,
+    data: &Array,
+    locale: Locale,
+    logins: Logins<'_>,
+) -> Result<ErrorBag, Overload> {
     let check = Checker { plan, data, logins };
     if plan.shortcut().is_some_and(|s| s.passes(&check)) {
         // The shortcut only says yes when the full run finds nothing; debug builds (every
@@ -64,7 +87,7 @@ fn validate_fully(check: Checker<'_>, locale: Locale) -> Result<ErrorBag, Overlo
         locale,
         attributes: &attributes,
         bag: ErrorBag::default(),
-        failed: HashMap::default(),
+        stopped: HashSet::default(),
     };
     for attribute in &attributes.list {
         let traits = Traits::of(attribute.rules.iter().copied());
@@ -139,8 +162,9 @@ struct Run<'a, 'p> {
     locale: Locale,
     attributes: &'a Attributes<'p>,
     bag: ErrorBag,
-    /// Laravel's `failedRules`: attribute text to the names of the rules that failed.
-    failed: HashMap<String, Vec<&'static str>, foldhash::fast::RandomState>,
+    /// The attributes (as text) where an implicit rule failed: all `shouldStopValidating`
+    /// asks of Laravel's `failedRules`.
+    stopped: HashSet<String, foldhash::fast::RandomState>,
 }
 
 // ---- the rules ------------------------------------------------------------------------------
@@ -349,14 +373,7 @@ impl<'a, 'p> Run<'a, 'p> {
     /// Laravel's `shouldStopValidating`: after an implicit rule failed on an attribute that
     /// has one.
     fn should_stop(&self, name: &mut Name<'_>) -> bool {
-        if self.failed.is_empty() {
-            return false;
-        }
-        self.failed.get(name.text()).is_some_and(|rules| {
-            rules
-                .iter()
-                .any(|r| matches!(*r, "Required" | "RequiredWithout"))
-        })
+        !self.stopped.is_empty() && self.stopped.contains(name.text())
     }
 
     fn add_failure(
@@ -379,11 +396,8 @@ impl<'a, 'p> Run<'a, 'p> {
         let template = messages::template(rule, kind, self.locale);
         let message = self.replacements(template, attribute, name, rule);
         self.bag.add(name, message);
-        match self.failed.get_mut(name) {
-            Some(rules) => rules.push(rule.name()),
-            None => {
-                self.failed.insert(name.to_owned(), vec![rule.name()]);
-            }
+        if rule.is_implicit() && !self.stopped.contains(name) {
+            self.stopped.insert(name.to_owned());
         }
     }
 

@@ -215,6 +215,11 @@ fn gather(
         set_leaves(start, &pattern[star..], &mut path, &mut leaves)?;
     }
     let mut leaves = leaves.list;
+    if leaves.iter().all(|leaf| leaf.len() <= pattern.len()) {
+        // Nothing longer than the pattern: nothing to extract (the usual case).
+        leaves.retain(|leaf| matches_pattern(leaf, pattern, true));
+        return Ok(leaves);
+    }
     // extractValuesForWildcards: prefixes of longer leaves that match with non-empty keys,
     // each once, appended unless already a leaf.
     let mut seen: HashSet<&[Key], foldhash::fast::RandomState> = leaves

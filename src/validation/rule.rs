@@ -84,7 +84,9 @@ pub(crate) enum Rule {
 }
 
 impl Rule {
-    /// Laravel's name of the rule (`Required`, `Max`, ...), as in `failedRules`.
+    /// Laravel's name of the rule (`Required`, `Max`, ...), as in `failedRules` (the plan's
+    /// tests print rules by it).
+    #[cfg(test)]
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Rule::Required => "Required",
