@@ -35,6 +35,7 @@ pub(crate) fn decode(text: &[u8]) -> Result<Value, JsonError> {
         utf8: std::str::from_utf8(text).ok(),
         at: 0,
         depth: 0,
+        entries: Vec::new(),
     };
     parser.skip_ws();
     let value = parser.value()?;
@@ -51,7 +52,14 @@ struct Parser<'a> {
     utf8: Option<&'a str>,
     at: usize,
     depth: usize,
+    /// The entries of the arrays being read, innermost last: each array is built once at
+    /// its size when it closes, instead of growing entry by entry.
+    entries: Vec<(Key, Value)>,
 }
+
+/// Objects with more entries than this go on in an [`Array`] (whose hash index finds
+/// duplicate keys) rather than on the entry stack, where a duplicate is found by a scan.
+const SCANNED_KEYS: usize = 16;
 
 impl Parser<'_> {
     fn error(&self, message: &'static str) -> JsonError {
@@ -111,16 +119,19 @@ impl Parser<'_> {
 
     fn list(&mut self) -> Result<Value, JsonError> {
         self.enter()?;
-        let mut array = Array::new();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.at += 1;
             self.depth -= 1;
-            return Ok(Value::Array(array));
+            return Ok(Value::Array(Array::new()));
         }
+        let base = self.entries.len();
+        let mut next: i64 = 0;
         loop {
             self.skip_ws();
-            array.push(self.value()?);
+            let value = self.value()?;
+            self.entries.push((Key::Int(next), value));
+            next += 1;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.at += 1,
@@ -131,18 +142,22 @@ impl Parser<'_> {
         }
         self.at += 1;
         self.depth -= 1;
-        Ok(Value::Array(array))
+        Ok(Value::Array(Array::from_entries(
+            self.entries.drain(base..).collect(),
+        )))
     }
 
     fn object(&mut self) -> Result<Value, JsonError> {
         self.enter()?;
-        let mut array = Array::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.at += 1;
             self.depth -= 1;
-            return Ok(Value::Array(array));
+            return Ok(Value::Array(Array::new()));
         }
+        let base = self.entries.len();
+        // Past SCANNED_KEYS entries, the rest of the object goes into this array.
+        let mut large: Option<Array> = None;
         loop {
             self.skip_ws();
             match self.peek() {
@@ -150,7 +165,7 @@ impl Parser<'_> {
                 None => return Err(self.error("EOF while parsing an object")),
                 Some(_) => return Err(self.error("key must be a string")),
             }
-            let key = self.string()?;
+            let key = Key::from_compact(self.string()?);
             self.skip_ws();
             match self.peek() {
                 Some(b':') => self.at += 1,
@@ -159,7 +174,17 @@ impl Parser<'_> {
             }
             self.skip_ws();
             let value = self.value()?;
-            array.set(Key::from_compact(key), value);
+            // `$array[$key] = $value`: a duplicate key keeps its place and takes the value.
+            if let Some(array) = &mut large {
+                array.set(key, value);
+            } else if let Some(slot) = self.entries[base..].iter_mut().find(|(k, _)| *k == key) {
+                slot.1 = value;
+            } else {
+                self.entries.push((key, value));
+                if self.entries.len() - base > SCANNED_KEYS {
+                    large = Some(Array::from_entries(self.entries.drain(base..).collect()));
+                }
+            }
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.at += 1,
@@ -170,7 +195,10 @@ impl Parser<'_> {
         }
         self.at += 1;
         self.depth -= 1;
-        Ok(Value::Array(array))
+        Ok(Value::Array(match large {
+            Some(array) => array,
+            None => Array::from_entries(self.entries.drain(base..).collect()),
+        }))
     }
 
     fn number(&mut self) -> Result<Value, JsonError> {

@@ -252,6 +252,36 @@ impl Array {
         &mut self.entries[i].1
     }
 
+    /// An array of these entries, whose keys are unique, in this order (the JSON decoder
+    /// gathers an object's entries first, so the array is allocated once at its size).
+    pub(crate) fn from_entries(entries: Vec<(Key, Value)>) -> Self {
+        let mut next_free: Option<i64> = None;
+        for (key, _) in &entries {
+            if let Key::Int(n) = *key
+                && next_free.is_none_or(|next| n >= next)
+            {
+                next_free = Some(n.saturating_add(1));
+            }
+        }
+        let mut array = Array {
+            entries,
+            index: None,
+            next_free,
+        };
+        if array.entries.len() > INDEXED_FROM {
+            array.build_index();
+        }
+        array
+    }
+
+    fn build_index(&mut self) {
+        let mut index = HashTable::with_capacity(self.entries.len() * 2);
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            index.insert_unique(key_hash(k), i, |&j| key_hash(&self.entries[j].0));
+        }
+        self.index = Some(Box::new(index));
+    }
+
     fn insert_new(&mut self, key: Key, value: Value) {
         if let Key::Int(n) = key
             && self.next_free.is_none_or(|next| n >= next)
@@ -265,11 +295,7 @@ impl Array {
         }
         self.entries.push((key, value));
         if self.index.is_none() && self.entries.len() > INDEXED_FROM {
-            let mut index = HashTable::with_capacity(self.entries.len() * 2);
-            for (i, (k, _)) in self.entries.iter().enumerate() {
-                index.insert_unique(key_hash(k), i, |&j| key_hash(&self.entries[j].0));
-            }
-            self.index = Some(Box::new(index));
+            self.build_index();
         }
     }
 

@@ -103,3 +103,34 @@ fn compact_json_is_the_document_to_json_builds() {
         assert_eq!(written, crate::php::to_json(&value), "{text}");
     }
 }
+
+#[test]
+fn duplicate_keys_keep_their_place_in_small_and_large_objects_alike() {
+    for n in [3usize, 16, 17, 40] {
+        // Keys k0..k{n-1}, then k1 again, then a nested object in between.
+        let mut body = String::from("{");
+        for i in 0..n {
+            body.push_str(&format!("\"k{i}\":{i},"));
+        }
+        body.push_str("\"n\":{\"x\":[1,{\"y\":2}],\"x\":3},\"k1\":\"again\"}");
+        let v = decode(body.as_bytes()).unwrap();
+        let mut expected: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+        expected.push("n".into());
+        assert_eq!(keys(&v), expected, "{n} keys");
+        let a = v.as_array().unwrap();
+        assert_eq!(a.get_str("k1"), Some(&Value::str("again")), "{n} keys");
+        assert_eq!(
+            a.get_str("n").and_then(|n| n.as_array()).map(|n| n.len()),
+            Some(1)
+        );
+        assert_eq!(
+            a.get_str(&format!("k{}", n - 1)),
+            Some(&Value::Int(n as i64 - 1))
+        );
+    }
+    // A list's next free key follows its last element, as `$list[] = ...` would.
+    let mut list = decode(b"[1,2,3]").unwrap();
+    if let Value::Array(items) = &mut list {
+        assert_eq!(items.push(Value::Null), Key::Int(3));
+    }
+}
