@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Uri};
 use parking_lot::Mutex;
 use prometheus_client::metrics::counter::Counter;
@@ -243,10 +243,21 @@ pub(crate) struct RecordedHeaders(Box<[u8]>);
 impl RecordedHeaders {
     /// Copies `headers`, replacing credentials ([`is_secret_header`]) with `***`.
     pub(crate) fn new(headers: &HeaderMap) -> Self {
-        let redacted = |name: &HeaderName| is_secret_header(name.as_str());
+        // The headers nearly every request has never hold a credential: no name check.
+        const PLAIN: [HeaderName; 7] = [
+            header::HOST,
+            header::CONTENT_TYPE,
+            header::CONTENT_LENGTH,
+            header::ACCEPT,
+            header::USER_AGENT,
+            header::ACCEPT_ENCODING,
+            header::CONNECTION,
+        ];
+        let redacted = |name: &HeaderName| !PLAIN.contains(name) && is_secret_header(name.as_str());
+        // An upper bound (a redacted value is 3 bytes): one pass decides redaction.
         let size: usize = headers
             .iter()
-            .map(|(n, v)| n.as_str().len() + if redacted(n) { 3 } else { v.len() } + 2)
+            .map(|(n, v)| n.as_str().len() + v.len().max(3) + 2)
             .sum();
         let mut block = Vec::with_capacity(size);
         for (name, value) in headers {
