@@ -32,9 +32,10 @@
 //! metrics        the OpenMetrics registry (prometheus-client)
 //! scenario/      scenario files: serde model (file.rs), leaf readers (fields.rs), checks
 //!                across fields (rules.rs), matching and counters (matching.rs)
-//! validation/    schemas -> Laravel's rules (plan.rs, rule.rs) -> Laravel's Validator
-//!                (engine.rs, explode.rs, email.rs) -> messages.rs -> MessageBag and 422
-//!                (bag.rs); TrimStrings and ConvertEmptyStringsToNull (normalise.rs)
+//! validation/    schemas -> Laravel's rules (plan.rs, rule.rs) -> a one-pass check for input
+//!                that passes (shortcut.rs), else Laravel's Validator (engine.rs, explode.rs,
+//!                email.rs) -> messages.rs -> MessageBag and 422 (bag.rs); TrimStrings and
+//!                ConvertEmptyStringsToNull (normalise.rs)
 //! store/         users in 16 shards (mod.rs), the user model (user.rs), licence pool,
 //!                the byte budget shared by all sessions (budget.rs)
 //! php/           PHP's values and readers: json_decode, parse_str, multipart, conversions

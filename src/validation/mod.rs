@@ -4,7 +4,9 @@
 //! replaces them), the single place its rules are declared. At load time a schema is checked
 //! by the `jsonschema` crate and turned into Laravel's rules array ([`plan`]); at request time
 //! [`engine`] runs those rules over the normalised input ([`normalise`]) exactly as Laravel's
-//! `Validator` does, worded by [`messages`] into Laravel's `MessageBag` ([`bag`]).
+//! `Validator` does, worded by [`messages`] into Laravel's `MessageBag` ([`bag`]). Input that
+//! passes is recognised first by [`shortcut`], one pass over the plan with the engine's own
+//! predicates, so the full run (and its bookkeeping for messages) happens only for a 422.
 //!
 //! It owns no state: `unique` and `exists` ask the caller whether a login is taken.
 
