@@ -13,14 +13,15 @@ use hyper::header::{self, HeaderMap};
 
 use crate::php::multipart;
 use crate::php::{Array, Key, Value, form, json};
-use crate::validation::normalise::normalise;
+use crate::validation::normalise::{changes, normalise};
 
 /// The request as Laravel's controllers would see it.
 pub(crate) struct LaravelRequest {
     /// The method the router sees: the request's, or the override a POST asked for.
     pub method: Result<Method, InvalidOverride>,
-    /// `$request->all()` before the middleware: what rules match against.
-    pub raw: Array,
+    /// `$request->all()` before the middleware: what rules match against. `None` when the
+    /// middleware changed nothing: then it is `input`.
+    raw: Option<Array>,
     /// `$request->all()` after `TrimStrings` and `ConvertEmptyStringsToNull`.
     pub input: Array,
     /// What the mock noticed (bad JSON and where, a body that was not read).
@@ -138,17 +139,38 @@ pub(crate) fn read(
             raw.set(key.clone(), value.clone());
         }
     }
-    let mut input = raw.clone();
-    normalise(&mut input);
-    if let Some(files) = files {
-        replace_recursive(&mut input, files.clone());
-        replace_recursive(&mut raw, files);
-    }
+    let (raw, input) = match files {
+        Some(files) => {
+            let mut input = raw.clone();
+            normalise(&mut input);
+            replace_recursive(&mut input, files.clone());
+            replace_recursive(&mut raw, files);
+            (Some(raw), input)
+        }
+        None if changes(&raw) => {
+            let mut input = raw.clone();
+            normalise(&mut input);
+            (Some(raw), input)
+        }
+        None => (None, raw),
+    };
     LaravelRequest {
         method: routed,
         raw,
         input,
         diagnostics,
+    }
+}
+
+impl LaravelRequest {
+    /// `$request->all()` before the middleware.
+    pub(crate) fn raw(&self) -> &Array {
+        self.raw.as_ref().unwrap_or(&self.input)
+    }
+
+    /// [`LaravelRequest::raw`], taken.
+    pub(crate) fn into_raw(self) -> Array {
+        self.raw.unwrap_or(self.input)
     }
 }
 
@@ -234,7 +256,7 @@ mod tests {
             r#"{"login":" a "}"#,
         );
         assert_eq!(shown(&r.input), r#"{"login":"a","type":"t"}"#);
-        assert_eq!(shown(&r.raw), r#"{"login":" a ","type":"t"}"#);
+        assert_eq!(shown(r.raw()), r#"{"login":" a ","type":"t"}"#);
     }
 
     #[test]

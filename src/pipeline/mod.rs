@@ -248,7 +248,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
 
     let request = input::read(&parts.method, &parts.headers, parts.uri.query(), &bytes);
     let decision = current.rules().has_rules().then(|| {
-        let body = php::array_to_json(&request.raw);
+        let body = php::array_to_json(request.raw());
         current.rules().evaluate(&RequestView {
             method: &parts.method,
             path: parts.uri.path(),
@@ -262,7 +262,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         reply,
         fault,
         routed: true,
-        journal_body: journal_body(request.raw.clone(), bytes.len()),
+        journal_body: journal_body(request.raw().clone(), bytes.len()),
         failed: Vec::new(),
     };
     let mut handled = match decision.as_ref().map(|d| &d.respond.action) {
@@ -418,7 +418,7 @@ fn default_behaviour(
         diagnostics
             .push("the method override (_method or X-HTTP-Method-Override) is not a method".into());
         let reply = reply::api_error(ApiError::BadMethodOverride, negotiation, locale);
-        return Handled::unrouted(reply, request.raw, body_len);
+        return Handled::unrouted(reply, request.into_raw(), body_len);
     };
     if !negotiation.expects_json {
         diagnostics.push(if negotiation.redirect_validation {
@@ -430,13 +430,13 @@ fn default_behaviour(
     let endpoint = match router::route(method, parts.uri.path()) {
         Ok(Route::Api(endpoint)) => endpoint,
         Ok(Route::Options { allowed }) => {
-            return Handled::answered(reply::options(allowed), request.raw, body_len);
+            return Handled::answered(reply::options(allowed), request.into_raw(), body_len);
         }
         // `/__admin` is answered before rules and routing; a method override cannot reach it.
         Ok(Route::Admin(_)) | Err(RouteError::NotFound) => {
             let path = laravel_path(parts.uri.path()).to_owned();
             let reply = reply::api_error(ApiError::NotFound { path }, negotiation, locale);
-            return Handled::unrouted(reply, request.raw, body_len);
+            return Handled::unrouted(reply, request.into_raw(), body_len);
         }
         Err(RouteError::MethodNotAllowed { allowed }) => {
             let error = ApiError::MethodNotAllowed {
@@ -445,7 +445,7 @@ fn default_behaviour(
                 allowed,
             };
             let reply = reply::api_error(error, negotiation, locale);
-            return Handled::unrouted(reply, request.raw, body_len);
+            return Handled::unrouted(reply, request.into_raw(), body_len);
         }
     };
     let config = state.config.load();

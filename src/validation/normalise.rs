@@ -18,6 +18,25 @@ pub(crate) fn normalise(input: &mut Array) {
     }
 }
 
+/// Whether [`normalise`] would change anything: a string to trim, or an empty one. Most
+/// bodies have none, and then the input need not be copied to be normalised.
+pub(crate) fn changes(input: &Array) -> bool {
+    input.iter().any(|(key, value)| {
+        let keep = matches!(key, crate::php::Key::Str(k) if UNTRIMMED_KEYS.contains(&k.as_str()));
+        would_clean(value, !keep)
+    })
+}
+
+fn would_clean(value: &Value, trim: bool) -> bool {
+    match value {
+        Value::Str(s) => {
+            s.is_empty() || (trim && (s.starts_with(trimmed_char) || s.ends_with(trimmed_char)))
+        }
+        Value::Array(items) => items.values().any(|v| would_clean(v, true)),
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::File(_) => false,
+    }
+}
+
 fn clean(value: &mut Value, trim: bool) {
     match value {
         Value::Str(s) => {
@@ -101,6 +120,31 @@ mod tests {
         }
         for present in ["\u{C}", "\u{A0}", "\u{3000}", "a"] {
             assert!(!is_blank_string(present), "{present:?}");
+        }
+    }
+
+    #[test]
+    fn changes_says_whether_normalising_changes_the_input() {
+        for body in [
+            r#"{"login":"a","type":"t"}"#,
+            r#"{"login":" a"}"#,
+            r#"{"login":"a\u00a0"}"#,
+            r#"{"login":""}"#,
+            r#"{"password":" p "}"#,
+            r#"{"password":""}"#,
+            r#"{"bp":[{"type":"x","value":"y"}]}"#,
+            r#"{"bp":[{"type":"x","value":"y\n"}]}"#,
+            r#"{"bp":{"a":{"value":""}}}"#,
+            r#"{"n":1,"b":true,"z":null,"l":[1,2.5]}"#,
+            r#"{"nul":"a\u0000"}"#,
+            r#"{"bom":"\ufeffa"}"#,
+        ] {
+            let Ok(crate::php::Value::Array(input)) = json::decode(body.as_bytes()) else {
+                panic!("{body}");
+            };
+            let mut normalised = input.clone();
+            normalise(&mut normalised);
+            assert_eq!(changes(&input), normalised != input, "{body}");
         }
     }
 }
