@@ -14,7 +14,7 @@ use super::Overload;
 use super::bag::ErrorBag;
 use super::explode::{Attribute, Attributes, explode, lookup, lookup_text, pattern_text, text};
 use super::messages::{
-    self, Locale, SizeKind, contains_ascii_case_insensitive, display_attribute,
+    self, Locale, SizeKind, contains_ascii_case_insensitive, display_attribute, has_placeholder,
     replace_ascii_case_insensitive, replace_placeholder, ucfirst,
 };
 use super::normalise::is_blank_string;
@@ -440,7 +440,7 @@ impl<'a, 'p> Run<'a, 'p> {
         rule: &Rule,
     ) -> String {
         let mut message = attribute_replaced(template, &self.displayable(attribute, name));
-        if message.contains(":input") {
+        if has_placeholder(&message, ":input") {
             let actual = lookup_text(self.check.data, name);
             if actual.is_none_or(Value::is_scalar_or_null) {
                 message = message.replace(":input", &Self::displayable_value(actual));
@@ -542,10 +542,10 @@ pub(crate) fn word(field: &str, rule: &Rule, numeric: bool, locale: Locale) -> S
 fn attribute_replaced(template: &str, shown: &str) -> String {
     let mut message =
         replace_placeholder(template, ":attribute", shown).unwrap_or_else(|| template.to_owned());
-    if message.contains(":ATTRIBUTE") {
+    if has_placeholder(&message, ":ATTRIBUTE") {
         message = message.replace(":ATTRIBUTE", &shown.to_uppercase());
     }
-    if message.contains(":Attribute") {
+    if has_placeholder(&message, ":Attribute") {
         message = message.replace(":Attribute", &ucfirst(shown));
     }
     message

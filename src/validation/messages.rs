@@ -328,9 +328,24 @@ pub(crate) fn replace_placeholder(text: &str, placeholder: &str, with: &str) -> 
 
 /// Whether `text` holds `needle` in any ASCII letter case, without lower-casing a copy.
 pub(crate) fn contains_ascii_case_insensitive(text: &str, needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    let first = first.to_ascii_lowercase();
+    // Compared in full only where the first letter matches.
     text.as_bytes()
         .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+        .any(|w| w[0].to_ascii_lowercase() == first && w.eq_ignore_ascii_case(needle))
+}
+
+/// Whether `text` holds `placeholder` (which starts with `:`), looking only where a `:` is.
+pub(crate) fn has_placeholder(text: &str, placeholder: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b':' && bytes[i..].starts_with(placeholder.as_bytes()))
 }
 
 /// Laravel's `Str::ucfirst`: the first character upper-cased (`mb_strtoupper`).
@@ -360,6 +375,9 @@ mod tests {
             assert_eq!(ours, text.replace(placeholder, "X:Y"), "{text}");
         }
         assert!(contains_ascii_case_insensitive("The :Index-th", "index"));
+        assert!(contains_ascii_case_insensitive("POSITION", "position"));
+        assert!(has_placeholder("a :input b", ":input"));
+        assert!(!has_placeholder("a :inpu input", ":input"));
         assert!(!contains_ascii_case_insensitive("The :inde", "index"));
     }
 
