@@ -190,6 +190,22 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     if bytes.len() < SHORTEST {
         return false;
     }
+    // The vendor API's own field names, in nearly every body: none names a secret.
+    if matches!(
+        name,
+        "login"
+            | "status"
+            | "value"
+            | "billing_info"
+            | "billing_id"
+            | "billing_extra"
+            | "billing_properties"
+            | "licenses"
+            | "cameras"
+            | "intercoms"
+    ) {
+        return false;
+    }
     (0..=bytes.len() - SHORTEST).any(|i| {
         let first = bytes[i].to_ascii_lowercase();
         matches!(first, b'p' | b't' | b's' | b'a')
