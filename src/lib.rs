@@ -24,7 +24,8 @@
 //! session        X-Mock-Session -> isolated state (scenario, users, counters, journal)
 //! config/, cli   the validated Config (files loaded eagerly, load.rs) from clap's flags
 //! limits         every bound, with its default
-//! logging        tracing to stderr, text or JSON, never blocking a request
+//! logging/       tracing to stderr, text or JSON (format.rs: fields and time as tracing writes
+//!                them); lines batched by one writer thread (batch.rs), never blocking a request
 //! error          StartupError
 //! tls            certificates from files or self-signed (rustls)
 //! feed           Server-Sent Events framing for the live request stream
