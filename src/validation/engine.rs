@@ -29,58 +29,12 @@ pub(crate) type Logins<'a> = &'a dyn Fn(&str) -> bool;
 /// keys repeated in many messages can cost; Laravel would hit PHP's limits first.
 const MAX_BAG_BYTES: usize = 4 << 20;
 
-/// Validates `data` against `plan` and returns Laravel's errors bag.
+/// Validates `data` against `plan` as Laravel's `Validator` does and returns its errors bag:
+/// the explosion, then every rule of every attribute as Laravel runs them.
 ///
 /// # Errors
 /// [`Overload`] for input Laravel could not validate within PHP's limits.
-pub(crate) fn validate(
-    plan: &Plan,
-    data: &Array,
-    locale: Locale,
-    logins: Logins<'_>,
-) -> Result<ErrorBag, Overload> {
-    #[cfg(debug_assertions)]
-    {
-        // Debug builds run the engine again after the shortcut: both must see the same
-        // store, though a concurrent create may take a login in between.
-        let seen = std::cell::RefCell::new(std::collections::HashMap::<String, bool>::new());
-        let remembered = |login: &str| {
-            *seen
-                .borrow_mut()
-                .entry(login.to_owned())
-                .or_insert_with(|| logins(login))
-        };
-        validate_with(plan, data, locale, &remembered)
-    }
-    #[cfg(not(debug_assertions))]
-    validate_with(plan, data, locale, logins)
-}
-
-fn validate_with(
-    plan: &Plan,
-    data: &Array,
-    locale: Locale,
-    logins: Logins<'_>,
-) -> Result<ErrorBag, Overload> {
-    let check = Checker { plan, data, logins };
-    if plan.shortcut().is_some_and(|s| s.passes(&check)) {
-        // The shortcut only says yes when the full run finds nothing; debug builds (every
-        // test, and the oracle run against a debug binary) hold it to that.
-        #[cfg(debug_assertions)]
-        {
-            let full = validate_fully(check, locale)?;
-            assert!(
-                full.is_empty(),
-                "the shortcut passed input the engine refuses"
-            );
-        }
-        return Ok(ErrorBag::default());
-    }
-    validate_fully(check, locale)
-}
-
-/// The full run: the explosion, then every rule of every attribute as Laravel runs them.
-fn validate_fully(check: Checker<'_>, locale: Locale) -> Result<ErrorBag, Overload> {
+pub(crate) fn validate(check: Checker<'_>, locale: Locale) -> Result<ErrorBag, Overload> {
     let attributes = explode(check.plan, check.data)?;
     let mut run = Run {
         check,
@@ -151,7 +105,7 @@ impl Traits {
 /// Laravel's rules as predicates over the input: whether a rule is checked on a value at
 /// all, and whether it passes there.
 #[derive(Clone, Copy)]
-pub(super) struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     pub(super) plan: &'a Plan,
     pub(super) data: &'a Array,
     logins: Logins<'a>,
@@ -227,6 +181,11 @@ fn ordinal(n: usize) -> &'static str {
 }
 
 impl<'a> Checker<'a> {
+    /// The rules of `plan` over `data`, `unique` and `exists` answered by `logins`.
+    pub(crate) fn new(plan: &'a Plan, data: &'a Array, logins: Logins<'a>) -> Self {
+        Checker { plan, data, logins }
+    }
+
     /// Laravel's `isValidatable`, for an attribute with no error yet when `clean`.
     pub(super) fn validatable(
         traits: Traits,

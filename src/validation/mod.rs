@@ -31,10 +31,12 @@ use serde_json::Value;
 use crate::php::Array;
 
 pub(crate) use bag::ErrorBag;
+use engine::Checker;
 pub(crate) use engine::Logins;
 pub use messages::{Locale, UnknownLocale};
 use plan::Plan;
 pub(crate) use plan::Rule;
+use shortcut::Shortcut;
 
 /// The input is more than Laravel could validate within PHP's limits (`max_execution_time`,
 /// `memory_limit`): the vendor's backend answers `500 Server Error`, and so does the mock,
@@ -251,10 +253,72 @@ pub(crate) struct CompiledSchema {
     /// The schema as loaded (for the OpenAPI document).
     document: Value,
     /// The schema's rules.
-    plain: Plan,
+    plain: Rules,
     /// The same, with the endpoint's store rule on `login`: `unique` for create, `exists`
     /// for the endpoints that act on a user.
-    with_store: Plan,
+    with_store: Rules,
+}
+
+/// A plan and its shortcut for input that passes.
+struct Rules {
+    plan: Plan,
+    shortcut: Option<Shortcut>,
+}
+
+impl Rules {
+    fn new(plan: Plan) -> Self {
+        Rules {
+            shortcut: Shortcut::compile(plan.entries()),
+            plan,
+        }
+    }
+
+    /// The shortcut when it says the input passes, else Laravel's Validator in full.
+    fn validate(
+        &self,
+        input: &Array,
+        locale: Locale,
+        logins: Logins<'_>,
+    ) -> Result<ErrorBag, Overload> {
+        #[cfg(debug_assertions)]
+        {
+            // Debug builds run the engine again after the shortcut: both must see the same
+            // store, though a concurrent create may take a login in between.
+            let seen = std::cell::RefCell::new(HashMap::<String, bool>::new());
+            let remembered = |login: &str| {
+                *seen
+                    .borrow_mut()
+                    .entry(login.to_owned())
+                    .or_insert_with(|| logins(login))
+            };
+            self.validate_with(input, locale, &remembered)
+        }
+        #[cfg(not(debug_assertions))]
+        self.validate_with(input, locale, logins)
+    }
+
+    fn validate_with(
+        &self,
+        input: &Array,
+        locale: Locale,
+        logins: Logins<'_>,
+    ) -> Result<ErrorBag, Overload> {
+        let check = Checker::new(&self.plan, input, logins);
+        if self.shortcut.as_ref().is_some_and(|s| s.passes(&check)) {
+            // The shortcut only says yes when the full run finds nothing; debug builds
+            // (every test, and the oracle run against a debug binary) hold it to that.
+            #[cfg(debug_assertions)]
+            {
+                let full = engine::validate(check, locale)?;
+                assert!(
+                    full.is_empty(),
+                    "the shortcut passed input the engine refuses"
+                );
+            }
+            return Ok(ErrorBag::default());
+        }
+        engine::validate(check, locale)
+    }
 }
 
 impl CompiledSchema {
@@ -286,8 +350,8 @@ impl CompiledSchema {
         let with_store = plain.with_rule("login", store_rule);
         Ok(CompiledSchema {
             document,
-            plain,
-            with_store,
+            plain: Rules::new(plain),
+            with_store: Rules::new(with_store),
         })
     }
 
@@ -301,7 +365,7 @@ impl CompiledSchema {
     /// # Errors
     /// [`Overload`] for input Laravel could not validate within PHP's limits.
     pub(crate) fn validate(&self, input: &Array, locale: Locale) -> Result<ErrorBag, Overload> {
-        engine::validate(&self.plain, input, locale, &|_| false)
+        self.plain.validate(input, locale, &|_| false)
     }
 
     /// Validates a normalised input with the schema's rules and the endpoint's `unique` or
@@ -315,7 +379,7 @@ impl CompiledSchema {
         locale: Locale,
         logins: Logins<'_>,
     ) -> Result<ErrorBag, Overload> {
-        engine::validate(&self.with_store, input, locale, logins)
+        self.with_store.validate(input, locale, logins)
     }
 }
 

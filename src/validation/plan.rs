@@ -12,14 +12,11 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 pub(crate) use super::rule::{Pattern, Rule, Segment, Type};
-use super::shortcut::Shortcut;
 
 /// A schema as Laravel's rules: `(attribute, rules)` in the order a developer writes them.
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     entries: Vec<(Pattern, Vec<Rule>)>,
-    /// The one-pass check for input that passes, when the plan's shape allows one.
-    shortcut: Option<Shortcut>,
 }
 
 /// Why a schema cannot become rules.
@@ -43,13 +40,7 @@ impl Plan {
             plan: &mut plan,
         };
         walk.object(document, &[], "")?;
-        plan.shortcut = Shortcut::compile(&plan.entries);
         Ok(plan)
-    }
-
-    /// The one-pass check for input that passes, if the plan has one.
-    pub(crate) fn shortcut(&self) -> Option<&Shortcut> {
-        self.shortcut.as_ref()
     }
 
     /// The entries, in order.
@@ -66,10 +57,7 @@ impl Plan {
             Some((_, rules)) => rules.push(rule),
             None => entries.push((pattern, vec![rule])),
         }
-        Plan {
-            shortcut: Shortcut::compile(&entries),
-            entries,
-        }
+        Plan { entries }
     }
 }
 

@@ -5,9 +5,9 @@
 //! It never words an error: at the first rule that fails, or at anything it was not built
 //! for, it answers "not sure" and the full [`engine`](super::engine) runs, so every 422 is
 //! still Laravel's. It only answers "passes" where the engine finds nothing, which debug
-//! builds check on every call (`engine::validate`). That holds because the shortcut visits
-//! every attribute the explosion would name (and perhaps more, which can only make it
-//! stricter) and asks the engine's own predicates ([`Checker`]):
+//! builds check on every call (`Rules::validate` in `validation/mod.rs`). That holds
+//! because the shortcut visits every attribute the explosion would name (and perhaps more,
+//! which can only make it stricter) and asks the engine's own predicates ([`Checker`]):
 //! - a plain pattern (`billing_info.billing_id`) names itself, as in the explosion;
 //! - a pattern with one `*` between keys (`billing_properties.*.type`) names, when the part
 //!   before the `*` is a non-empty array, one attribute per key of that array (the
