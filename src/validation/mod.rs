@@ -280,29 +280,19 @@ impl Rules {
         locale: Locale,
         logins: Logins<'_>,
     ) -> Result<ErrorBag, Overload> {
+        // Debug builds run the engine again after the shortcut: both must see the same
+        // store, though a concurrent create may take a login in between.
         #[cfg(debug_assertions)]
-        {
-            // Debug builds run the engine again after the shortcut: both must see the same
-            // store, though a concurrent create may take a login in between.
-            let seen = std::cell::RefCell::new(HashMap::<String, bool>::new());
-            let remembered = |login: &str| {
-                *seen
-                    .borrow_mut()
-                    .entry(login.to_owned())
-                    .or_insert_with(|| logins(login))
-            };
-            self.validate_with(input, locale, &remembered)
-        }
-        #[cfg(not(debug_assertions))]
-        self.validate_with(input, locale, logins)
-    }
-
-    fn validate_with(
-        &self,
-        input: &Array,
-        locale: Locale,
-        logins: Logins<'_>,
-    ) -> Result<ErrorBag, Overload> {
+        let seen = std::cell::RefCell::new(HashMap::<String, bool>::new());
+        #[cfg(debug_assertions)]
+        let remembered = |login: &str| {
+            *seen
+                .borrow_mut()
+                .entry(login.to_owned())
+                .or_insert_with(|| logins(login))
+        };
+        #[cfg(debug_assertions)]
+        let logins: Logins<'_> = &remembered;
         let check = Checker::new(&self.plan, input, logins);
         if self.shortcut.as_ref().is_some_and(|s| s.passes(&check)) {
             // The shortcut only says yes when the full run finds nothing; debug builds
