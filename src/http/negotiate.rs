@@ -3,6 +3,8 @@
 
 use hyper::header::{self, HeaderMap};
 
+use crate::php::stripos_contains;
+
 /// Laravel's `$request->expectsJson()`: an AJAX request accepting anything, or a first
 /// acceptable type naming JSON.
 pub(crate) fn expects_json(headers: &HeaderMap) -> bool {
@@ -14,21 +16,13 @@ pub(crate) fn expects_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let first = first_acceptable(accept);
-    let wants_json =
-        contains_ignore_ascii_case(first, "/json") || contains_ignore_ascii_case(first, "+json");
+    let wants_json = stripos_contains(first, "/json") || stripos_contains(first, "+json");
     let ajax = headers
         .get(X_REQUESTED_WITH)
         .is_some_and(|v| v.as_bytes() == b"XMLHttpRequest");
     let pjax = headers.contains_key(X_PJAX);
     let accepts_any = first.is_empty() || first == "*/*" || first == "*";
     (ajax && !pjax && accepts_any) || wants_json
-}
-
-/// `Str::contains` on the lower-cased text, without lower-casing a copy.
-fn contains_ignore_ascii_case(text: &str, needle: &str) -> bool {
-    text.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// The media type with the highest `q` (first one on ties), without parameters.

@@ -142,6 +142,20 @@ pub(crate) fn array_to_json(array: &Array) -> serde_json::Value {
     }
 }
 
+/// PHP 8.2's `stripos($text, $needle) !== false`: `needle` in any ASCII letter case,
+/// without lower-casing a copy.
+pub(crate) fn stripos_contains(text: &str, needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    let first = first.to_ascii_lowercase();
+    // Compared in full only where the first letter matches.
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w[0].to_ascii_lowercase() == first && w.eq_ignore_ascii_case(needle))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

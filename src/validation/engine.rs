@@ -14,12 +14,12 @@ use super::Overload;
 use super::bag::ErrorBag;
 use super::explode::{Attribute, Attributes, explode, lookup, lookup_text, pattern_text, text};
 use super::messages::{
-    self, Locale, SizeKind, contains_ascii_case_insensitive, display_attribute, has_placeholder,
-    replace_ascii_case_insensitive, replace_placeholder, ucfirst,
+    self, Locale, SizeKind, display_attribute, has_placeholder, replace_ascii_case_insensitive,
+    replace_placeholder, ucfirst,
 };
 use super::normalise::is_blank_string;
 use super::plan::{Plan, Rule, Segment, Type};
-use crate::php::{Array, Key, Value, float_to_string};
+use crate::php::{Array, Key, Value, float_to_string, stripos_contains};
 
 /// Answers `unique` and `exists` on logins: whether an active user has this login.
 pub(crate) type Logins<'a> = &'a dyn Fn(&str) -> bool;
@@ -407,7 +407,7 @@ impl<'a, 'p> Run<'a, 'p> {
         }
         // `:index`, `:position` and their ordinal forms, in any case: most templates have none.
         let present = [("index", 0), ("position", 1)]
-            .map(|(p, offset)| (p, offset, contains_ascii_case_insensitive(&message, p)));
+            .map(|(p, offset)| (p, offset, stripos_contains(&message, p)));
         let placeholders = present
             .into_iter()
             .filter(|(_, _, present)| *present)

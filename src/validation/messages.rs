@@ -326,19 +326,6 @@ pub(crate) fn replace_placeholder(text: &str, placeholder: &str, with: &str) -> 
     })
 }
 
-/// Whether `text` holds `needle` in any ASCII letter case, without lower-casing a copy.
-pub(crate) fn contains_ascii_case_insensitive(text: &str, needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    let Some(&first) = needle.first() else {
-        return true;
-    };
-    let first = first.to_ascii_lowercase();
-    // Compared in full only where the first letter matches.
-    text.as_bytes()
-        .windows(needle.len())
-        .any(|w| w[0].to_ascii_lowercase() == first && w.eq_ignore_ascii_case(needle))
-}
-
 /// Whether `text` holds `placeholder` (which starts with `:`), looking only where a `:` is.
 pub(crate) fn has_placeholder(text: &str, placeholder: &str) -> bool {
     let bytes = text.as_bytes();
@@ -360,6 +347,7 @@ pub(crate) fn ucfirst(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::php::stripos_contains;
 
     #[test]
     fn placeholders_are_replaced_as_str_replace_replaces_them() {
@@ -374,11 +362,11 @@ mod tests {
             let ours = replace_placeholder(text, placeholder, "X:Y").unwrap_or_else(|| text.into());
             assert_eq!(ours, text.replace(placeholder, "X:Y"), "{text}");
         }
-        assert!(contains_ascii_case_insensitive("The :Index-th", "index"));
-        assert!(contains_ascii_case_insensitive("POSITION", "position"));
+        assert!(stripos_contains("The :Index-th", "index"));
+        assert!(stripos_contains("POSITION", "position"));
         assert!(has_placeholder("a :input b", ":input"));
         assert!(!has_placeholder("a :inpu input", ":input"));
-        assert!(!contains_ascii_case_insensitive("The :inde", "index"));
+        assert!(!stripos_contains("The :inde", "index"));
     }
 
     #[test]
