@@ -250,3 +250,44 @@ fn long_keys_gathered_under_a_wildcard_are_bounded_in_bytes() {
         .expect("within bounds");
     assert_eq!(bag.into_fields().count(), 100);
 }
+
+/// The shortcut itself, without the engine behind it: it must say "passes" for the vendor's
+/// example (else every create pays for the full run) and never for a body that fails.
+#[test]
+fn the_create_shortcut_passes_the_vendors_example_and_nothing_that_fails() {
+    let compiled =
+        CompiledSchema::compile(SchemaId::UserCreate, Path::new("t.json"), create_schema())
+            .expect("the shipped schema compiles");
+    let shortcut = compiled
+        .with_store
+        .shortcut
+        .as_ref()
+        .expect("the create schema has a shortcut");
+    let passes = |body: &str, taken: &[&str]| {
+        let Ok(Php::Array(input)) = php::json::decode(body.as_bytes()) else {
+            panic!("test bodies are JSON objects: {body}");
+        };
+        let logins = |login: &str| taken.contains(&login);
+        shortcut.passes(&Checker::new(&compiled.with_store.plan, &input, &logins))
+    };
+    let example = r#"{"login":"test@mail.com","password":"qweasdzxc","type":"type_value",
+        "billing_info":{"billing_id":"123123123","billing_extra":[]},"status":"active",
+        "billing_properties":[{"type":"phone","value":"+80283289362"}]}"#;
+    assert!(passes(example, &[]));
+    assert!(passes(
+        r#"{"login":"a","password":"p","type":"t","status":"s"}"#,
+        &[]
+    ));
+    for failing in [
+        r#"{"login":"a","type":"t","status":"s"}"#,
+        r#"{"login":5,"password":"p","type":"t","status":"s"}"#,
+        r#"{"login":"a","password":"p","type":"t","status":"s","billing_properties":[{"type":"x"}]}"#,
+        r#"{"login":"a","password":"p","type":"t","status":"s","billing_info":"x"}"#,
+    ] {
+        assert!(!passes(failing, &[]), "{failing}");
+    }
+    assert!(
+        !passes(example, &["test@mail.com"]),
+        "a taken login is unique's failure"
+    );
+}
