@@ -62,8 +62,8 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<Route, RouteError> {
         return admin_route(method, &path[ADMIN_PREFIX.len()..]);
     }
     // Laravel's UriValidator: trailing slashes trimmed, then `rawurldecode`.
-    let decoded = percent_decode(path).ok_or(RouteError::NotFound)?;
-    let path = decoded.as_str();
+    let decoded = raw_url_decode(path).ok_or(RouteError::NotFound)?;
+    let path = &*decoded;
     let allowed = match path {
         USER_MANAGE => USER_MANAGE_METHODS,
         LICENSES | LICENSES_CHECK | CAMERAS | INTERCOMS => POST_ONLY,
@@ -173,10 +173,18 @@ fn admin_route(method: &Method, rest: &str) -> Result<Route, RouteError> {
 /// Decodes `%XX` escapes of a path segment as PHP's `rawurldecode` does (a `%` not followed
 /// by two hex digits stays as it is); `None` when the result is not UTF-8.
 pub(crate) fn percent_decode(segment: &str) -> Option<String> {
+    raw_url_decode(segment).map(std::borrow::Cow::into_owned)
+}
+
+/// [`percent_decode`], borrowing the text when it has nothing to decode (every path a
+/// client sends the vendor's routes).
+fn raw_url_decode(segment: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !segment.contains('%') {
+        return Some(std::borrow::Cow::Borrowed(segment));
+    }
     percent_encoding::percent_decode_str(segment)
         .decode_utf8()
         .ok()
-        .map(std::borrow::Cow::into_owned)
 }
 
 /// The route's name in metrics: an endpoint, `options`, `admin`, or `unmatched` (404/405).

@@ -188,8 +188,9 @@ fn routed_method(
     if *method != Method::POST {
         return Ok(method.clone());
     }
+    const OVERRIDE: header::HeaderName = header::HeaderName::from_static("x-http-method-override");
     let header = headers
-        .get("x-http-method-override")
+        .get(OVERRIDE)
         .and_then(|v| v.to_str().ok())
         // PHP's `!$method`: an empty header and "0" do not count.
         .filter(|v| !v.is_empty() && *v != "0");

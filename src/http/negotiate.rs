@@ -16,13 +16,15 @@ pub(crate) fn expects_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let first = first_acceptable(accept);
-    let wants_json = stripos_contains(first, "/json") || stripos_contains(first, "+json");
+    if stripos_contains(first, "/json") || stripos_contains(first, "+json") {
+        return true;
+    }
     let ajax = headers
         .get(X_REQUESTED_WITH)
         .is_some_and(|v| v.as_bytes() == b"XMLHttpRequest");
     let pjax = headers.contains_key(X_PJAX);
     let accepts_any = first.is_empty() || first == "*/*" || first == "*";
-    (ajax && !pjax && accepts_any) || wants_json
+    ajax && !pjax && accepts_any
 }
 
 /// The media type with the highest `q` (first one on ties), without parameters.

@@ -257,42 +257,38 @@ impl Parser<'_> {
         self.at += 1; // the opening quote
         let start = self.at;
         // Fast path: no escapes, straight to the closing quote.
-        while let Some(b) = self.peek() {
-            match b {
-                b'"' => {
-                    let s = match self.utf8.and_then(|text| text.get(start..self.at)) {
-                        Some(s) => s,
-                        None => std::str::from_utf8(&self.text[start..self.at])
-                            .map_err(|_| self.error("invalid UTF-8"))?,
-                    };
-                    self.at += 1;
-                    return Ok(CompactString::from(s));
-                }
-                b'\\' => break,
-                0..=0x1F => {
-                    return Err(self.error(
-                        "control character (\\u0000-\\u001F) found while parsing a string",
-                    ));
-                }
-                _ => self.at += 1,
-            }
+        self.at += plain_len::<Reading>(&self.text[self.at..]);
+        if self.peek() == Some(b'"') {
+            let s = match self.utf8.and_then(|text| text.get(start..self.at)) {
+                Some(s) => s,
+                None => std::str::from_utf8(&self.text[start..self.at])
+                    .map_err(|_| self.error("invalid UTF-8"))?,
+            };
+            self.at += 1;
+            return Ok(CompactString::from(s));
         }
         let mut out: Vec<u8> = self.text[start..self.at].to_vec();
         loop {
+            let run = plain_len::<Reading>(&self.text[self.at..]);
+            out.extend_from_slice(&self.text[self.at..self.at + run]);
+            self.at += run;
             let Some(b) = self.peek() else {
                 return Err(self.error("EOF while parsing a string"));
             };
-            self.at += 1;
             match b {
-                b'"' => break,
-                b'\\' => self.escape(&mut out)?,
-                0..=0x1F => {
-                    self.at -= 1;
+                b'"' => {
+                    self.at += 1;
+                    break;
+                }
+                b'\\' => {
+                    self.at += 1;
+                    self.escape(&mut out)?;
+                }
+                _ => {
                     return Err(self.error(
                         "control character (\\u0000-\\u001F) found while parsing a string",
                     ));
                 }
-                _ => out.push(b),
             }
         }
         String::from_utf8(out)
@@ -409,13 +405,15 @@ pub(crate) fn write_string(out: &mut Vec<u8>, s: &str, escape_slashes: bool) {
     let mut plain_from = 0;
     let bytes = s.as_bytes();
     let mut i = 0;
-    // Byte by byte: nearly all text is plain ASCII, which needs no decoding.
-    while let Some(&b) = bytes.get(i) {
-        let ascii_plain =
-            (b' '..0x80).contains(&b) && b != b'"' && b != b'\\' && (b != b'/' || !escape_slashes);
-        if ascii_plain {
-            i += 1;
-            continue;
+    // Nearly all text is plain ASCII, passed over eight bytes at a time.
+    loop {
+        i += if escape_slashes {
+            plain_len::<WritingSlashes>(&bytes[i..])
+        } else {
+            plain_len::<Writing>(&bytes[i..])
+        };
+        if i >= bytes.len() {
+            break;
         }
         // `i` is at a character's start: only whole characters were passed over.
         let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
@@ -446,6 +444,77 @@ pub(crate) fn write_string(out: &mut Vec<u8>, s: &str, escape_slashes: bool) {
     }
     out.extend_from_slice(&bytes[plain_from..]);
     out.push(b'"');
+}
+
+/// The bytes a JSON string stops at, found eight at a time: `word` says whether a
+/// little-endian word of eight bytes holds one (exactly: never a false "no"), `byte` whether
+/// a byte is one.
+trait Stops {
+    fn word(x: u64) -> bool;
+    fn byte(b: u8) -> bool;
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = ONES << 7;
+
+/// Whether any byte of `x` is below `n` (`n` at most 128; "Bit Twiddling Hacks", hasless).
+fn any_below(x: u64, n: u8) -> bool {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH_BITS != 0
+}
+
+/// Whether any byte of `x` is `b`.
+fn any_equal(x: u64, b: u8) -> bool {
+    let v = x ^ (ONES * u64::from(b));
+    v.wrapping_sub(ONES) & !v & HIGH_BITS != 0
+}
+
+/// Reading: the closing quote, an escape, or a control character (an error).
+struct Reading;
+
+impl Stops for Reading {
+    fn word(x: u64) -> bool {
+        any_below(x, 0x20) || any_equal(x, b'"') || any_equal(x, b'\\')
+    }
+    fn byte(b: u8) -> bool {
+        b < 0x20 || b == b'"' || b == b'\\'
+    }
+}
+
+/// Writing: what `json_encode` escapes, non-ASCII included, slashes apart.
+struct Writing;
+
+impl Stops for Writing {
+    fn word(x: u64) -> bool {
+        x & HIGH_BITS != 0 || Reading::word(x)
+    }
+    fn byte(b: u8) -> bool {
+        b >= 0x80 || Reading::byte(b)
+    }
+}
+
+/// Writing without `JSON_UNESCAPED_SLASHES`: `/` is escaped too.
+struct WritingSlashes;
+
+impl Stops for WritingSlashes {
+    fn word(x: u64) -> bool {
+        any_equal(x, b'/') || Writing::word(x)
+    }
+    fn byte(b: u8) -> bool {
+        b == b'/' || Writing::byte(b)
+    }
+}
+
+/// How many bytes at the start of `bytes` are not stop bytes.
+fn plain_len<S: Stops>(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        if S::word(u64::from_le_bytes(*word)) {
+            break;
+        }
+        i += 8;
+    }
+    let rest = bytes.get(i..).unwrap_or_default();
+    i + rest.iter().position(|&b| S::byte(b)).unwrap_or(rest.len())
 }
 
 #[cfg(test)]

@@ -134,3 +134,38 @@ fn duplicate_keys_keep_their_place_in_small_and_large_objects_alike() {
         assert_eq!(items.push(Value::Null), Key::Int(3));
     }
 }
+
+#[test]
+fn the_eight_byte_scan_stops_exactly_where_the_byte_scan_does() {
+    // Every stop byte at every offset of words and tails, next to plain bytes just above
+    // and below it (0x1F/0x20, '!'/'"'/'#', '['/'\\'/']', '.'/'/'/'0', 0x7F/0x80).
+    let plain = [0x20u8, b'!', b'#', b'[', b']', b'.', b'0', 0x7F, b'a'];
+    let stops = [0x00u8, 0x1F, b'"', b'\\', b'/', 0x80, 0xFF];
+    for len in 0..20 {
+        for at in 0..len {
+            for &filler in &plain {
+                for &stop in &stops {
+                    let mut bytes = vec![filler; len];
+                    bytes[at] = stop;
+                    let naive = |f: fn(u8) -> bool| bytes.iter().position(|&b| f(b)).unwrap_or(len);
+                    assert_eq!(
+                        plain_len::<Reading>(&bytes),
+                        naive(Reading::byte),
+                        "{bytes:?}"
+                    );
+                    assert_eq!(
+                        plain_len::<Writing>(&bytes),
+                        naive(Writing::byte),
+                        "{bytes:?}"
+                    );
+                    assert_eq!(
+                        plain_len::<WritingSlashes>(&bytes),
+                        naive(WritingSlashes::byte),
+                        "{bytes:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(plain_len::<WritingSlashes>(&vec![b'a'; len]), len);
+    }
+}
