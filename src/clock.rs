@@ -6,8 +6,6 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use jiff::tz::Offset;
-
 /// Whole seconds since the Unix epoch, in UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
@@ -91,37 +89,45 @@ impl Timestamp {
 
     /// Appends Laravel's JSON date format, `2023-05-02T10:18:50.000000Z`.
     pub fn write_laravel(self, out: &mut Vec<u8>) {
-        let civil = self.civil();
-        // Fixed-width digits straight into the buffer: this runs twice per rendered user,
-        // and `jiff`'s strftime costs about ten times as much (benches/README.md).
-        push_digits(out, i64::from(civil.year()), 4);
-        out.push(b'-');
-        push_digits(out, i64::from(civil.month()), 2);
-        out.push(b'-');
-        push_digits(out, i64::from(civil.day()), 2);
-        out.push(b'T');
-        push_digits(out, i64::from(civil.hour()), 2);
-        out.push(b':');
-        push_digits(out, i64::from(civil.minute()), 2);
-        out.push(b':');
-        push_digits(out, i64::from(civil.second()), 2);
-        out.extend_from_slice(b".000000Z");
-    }
-
-    fn civil(self) -> jiff::civil::DateTime {
-        // Always in range: every constructor clamps to the years 0 to 9999.
-        Offset::UTC.to_datetime(
-            jiff::Timestamp::from_second(self.0).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
-        )
+        // Fixed-width digits straight into the buffer: this runs for every rendered user,
+        // where `jiff`'s strftime costs about ten times as much and its civil conversion
+        // as much again as this whole function (benches/README.md).
+        let [year, month, day, hour, minute, second] = civil(self.0);
+        let mut text = *b"0000-00-00T00:00:00.000000Z";
+        for (at, value, width) in [
+            (0, year, 4),
+            (5, month, 2),
+            (8, day, 2),
+            (11, hour, 2),
+            (14, minute, 2),
+            (17, second, 2),
+        ] {
+            let mut value = value;
+            for digit in text[at..at + width].iter_mut().rev() {
+                // The fields are in range (years 0 to 9999): each digit is 0 to 9.
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        out.extend_from_slice(&text);
     }
 }
 
-fn push_digits(out: &mut Vec<u8>, value: i64, width: u32) {
-    let mut div = 10i64.pow(width - 1);
-    while div > 0 {
-        out.push(b'0' + (value / div % 10) as u8);
-        div /= 10;
-    }
+/// Year, month, day, hour, minute and second (UTC) of a Unix time: Howard Hinnant's
+/// `civil_from_days` (proleptic Gregorian, as jiff and PHP count).
+fn civil(seconds: i64) -> [i64; 6] {
+    let days = seconds.div_euclid(86_400);
+    let time = seconds.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    [year, month, day, time / 3600, time % 3600 / 60, time % 60]
 }
 
 impl fmt::Display for Timestamp {
@@ -153,6 +159,27 @@ pub fn format_millis(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn laravel_dates_agree_with_jiff_from_year_0_to_9999() {
+        let jiff_text = |seconds: i64| {
+            let t = jiff::Timestamp::from_second(seconds).unwrap();
+            t.strftime("%Y-%m-%dT%H:%M:%S.000000Z").to_string()
+        };
+        // Both ends, the leap days around 1900, 2000 and 2100, and a stride through the rest.
+        let mut instants = vec![MIN_SECONDS, MAX_SECONDS, -1, 0, 1, 951_782_400, 951_868_799];
+        instants.extend([-2_203_977_600, 4_107_542_400, 1_682_993_930]);
+        instants.extend((MIN_SECONDS..MAX_SECONDS).step_by(77_777_777));
+        for seconds in instants {
+            let mut ours = Vec::new();
+            Timestamp::from_unix_seconds(seconds).write_laravel(&mut ours);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                jiff_text(seconds),
+                "{seconds}"
+            );
+        }
+    }
 
     #[test]
     fn formats_the_vendor_example_instant() {

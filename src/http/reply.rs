@@ -359,9 +359,16 @@ pub(crate) fn user_json(user: &User) -> Vec<u8> {
     out.extend_from_slice(b",\"status\":");
     write_string(&mut out, &user.status, true);
     out.extend_from_slice(b",\"created_at\":\"");
+    let created = out.len();
     user.created_at.write_laravel(&mut out);
+    let created = created..out.len();
     out.extend_from_slice(b"\",\"updated_at\":\"");
-    user.updated_at.write_laravel(&mut out);
+    if user.updated_at == user.created_at {
+        // A user not updated since (every create): the same text again.
+        out.extend_from_within(created);
+    } else {
+        user.updated_at.write_laravel(&mut out);
+    }
     match user.deleted_at {
         Some(t) => {
             out.extend_from_slice(b"\",\"deleted_at\":\"");
