@@ -11,7 +11,6 @@
 mod batch;
 mod format;
 
-use std::fmt;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -66,24 +65,39 @@ impl TextLine<'_> {
         let _ = write_quoted(self.0, value);
     }
 
-    /// A field written with `Display`, unquoted (`%value`).
-    pub(crate) fn display(&mut self, name: &str, value: impl fmt::Display) {
-        use std::fmt::Write as _;
-        self.name(name);
-        let _ = write!(self.0, "{value}");
-    }
-
     /// A whole number.
     pub(crate) fn number(&mut self, name: &str, value: u64) {
         self.name(name);
         self.0.push_str(itoa::Buffer::new().format(value));
     }
 
-    /// A float, as `Debug` writes it.
-    pub(crate) fn float(&mut self, name: &str, value: f64) {
-        use std::fmt::Write as _;
+    /// A text field written as it is, unquoted (`%value` of a `&str`).
+    pub(crate) fn plain(&mut self, name: &str, value: &str) {
         self.name(name);
-        let _ = write!(self.0, "{value:?}");
+        self.0.push_str(value);
+    }
+
+    /// Milliseconds given in whole microseconds, as `Debug` writes the float
+    /// `micros as f64 / 1e3` (`0.123`, `1.5`, `12.0`): the shortest decimal that reads back
+    /// as that float, which for at most three decimals is the decimal itself.
+    pub(crate) fn millis(&mut self, name: &str, micros: u64) {
+        self.name(name);
+        let mut digits = itoa::Buffer::new();
+        self.0.push_str(digits.format(micros / 1000));
+        self.0.push('.');
+        let fraction = micros % 1000;
+        if fraction == 0 {
+            self.0.push('0');
+            return;
+        }
+        let text = [fraction / 100, fraction / 10 % 10, fraction % 10].map(|d| b'0' + d as u8);
+        let used = text
+            .iter()
+            .rposition(|&d| d != b'0')
+            .map_or(1, |last| last + 1);
+        for &d in &text[..used] {
+            self.0.push(char::from(d));
+        }
     }
 
     fn name(&mut self, name: &str) {
@@ -174,10 +188,10 @@ mod tests {
         });
         let mut direct = Vec::new();
         write_text_line(&mut direct, |line| {
-            line.display("method", "POST");
-            line.display("path", "/api/v1?password=***&a=1");
+            line.plain("method", "POST");
+            line.plain("path", "/api/v1?password=***&a=1");
             line.number("status", 422);
-            line.float("latency_ms", 0.25);
+            line.millis("latency_ms", 250);
             line.str("session", "s\"1");
             line.str("rule", "default");
             line.str("route", "user_create");
@@ -189,5 +203,21 @@ mod tests {
         let direct = String::from_utf8(direct).unwrap();
         // The same after the timestamp (27 bytes), taken a moment apart.
         assert_eq!(direct[27..], event[27..], "\n{direct}{event}");
+    }
+
+    #[test]
+    fn milliseconds_are_written_as_debug_writes_the_float() {
+        let micros = (0..20_000).chain([
+            99_999,
+            100_000,
+            1_234_567,
+            86_400_000_001,
+            u64::from(u32::MAX),
+        ]);
+        for micros in micros {
+            let mut line = String::new();
+            TextLine(&mut line).millis("t", micros);
+            assert_eq!(line, format!(" t={:?}", micros as f64 / 1e3), "{micros}");
+        }
     }
 }

@@ -29,14 +29,16 @@ pub(super) fn log_request(
     route: &str,
     extras: &LogExtras,
 ) {
-    let latency_ms = (seconds * 1e6).round() / 1e3;
+    let micros = (seconds * 1e6).round();
+    let latency_ms = micros / 1e3;
     let fields = extras.fields.join(",");
     let body = extras.body.as_ref().map(|b| b.to_string());
     let written = crate::logging::text_request_line(|line| {
-        line.display("method", method);
-        line.display("path", target);
+        line.plain("method", method.as_str());
+        line.plain("path", target);
         line.number("status", u64::from(status));
-        line.float("latency_ms", latency_ms);
+        // `as`: a latency is finite and positive, far below u64::MAX microseconds.
+        line.millis("latency_ms", micros as u64);
         line.str("session", session.unwrap_or("default"));
         line.str("rule", rule);
         line.str("route", route);
