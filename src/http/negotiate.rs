@@ -29,6 +29,10 @@ pub(crate) fn expects_json(headers: &HeaderMap) -> bool {
 
 /// The media type with the highest `q` (first one on ties), without parameters.
 fn first_acceptable(accept: &str) -> &str {
+    if !accept.bytes().any(|b| b == b',' || b == b';') {
+        // One media type without parameters (`application/json`): itself.
+        return accept.trim();
+    }
     let mut best = ("", -1.0f32);
     for item in accept.split(',') {
         let mut parts = item.split(';');

@@ -29,12 +29,22 @@ pub(crate) fn changes(input: &Array) -> bool {
 
 fn would_clean(value: &Value, trim: bool) -> bool {
     match value {
-        Value::Str(s) => {
-            s.is_empty() || (trim && (s.starts_with(trimmed_char) || s.ends_with(trimmed_char)))
-        }
+        Value::Str(s) => s.is_empty() || (trim && trims(s)),
         Value::Array(items) => items.values().any(|v| would_clean(v, true)),
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::File(_) => false,
     }
+}
+
+/// Whether TrimStrings would cut something off `s`. An ASCII byte at either end is that
+/// end's whole character, so the usual text (plain ASCII at both ends) is settled by two
+/// bytes without decoding a character.
+fn trims(s: &str) -> bool {
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !trimmed_char(char::from(b)));
+    let bytes = s.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        return false;
+    }
+    s.starts_with(trimmed_char) || s.ends_with(trimmed_char)
 }
 
 fn clean(value: &mut Value, trim: bool) {
