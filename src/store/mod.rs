@@ -14,7 +14,7 @@ mod budget;
 mod licenses;
 mod user;
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -25,8 +25,6 @@ use crate::clock::Timestamp;
 
 pub(crate) use budget::{Budget, json_bytes};
 
-#[cfg(test)]
-pub(crate) use user::Property;
 pub(crate) use user::{
     CAMERA_LISTS, LICENSE_LEVELS, Licenses, User, UserDraft, billing_info, properties,
 };
@@ -66,7 +64,9 @@ pub(crate) struct Store {
     budget: Arc<Budget>,
     bytes: AtomicUsize,
     keys: foldhash::fast::RandomState,
-    salt: RandomState,
+    /// Seeded per store: a remembered password is a 64-bit hash no view shows, compared
+    /// only for equality (foldhash's quality variant; SipHash cost three times as much).
+    salt: foldhash::quality::RandomState,
 }
 
 impl Drop for Store {
@@ -191,7 +191,7 @@ impl Store {
             budget,
             bytes: AtomicUsize::new(0),
             keys: foldhash::fast::RandomState::default(),
-            salt: RandomState::new(),
+            salt: foldhash::quality::RandomState::default(),
         }
     }
 
