@@ -132,7 +132,7 @@ pub(super) fn create(ctx: &AdminContext<'_>) -> Result<AdminOk, AdminError> {
         schemas: ctx.schemas,
     };
     let draft = validated_draft(&api, &input).map_err(AdminError::Invalid)?;
-    match store_draft(&api, draft).map_err(AdminError::Invalid)? {
+    match store_draft(&api, draft, Clone::clone).map_err(AdminError::Invalid)? {
         (Inserted::New, user) => Ok(AdminOk::Json(StatusCode::CREATED, view(&user))),
         (Inserted::Updated, user) => ok(view(&user)),
     }

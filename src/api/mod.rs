@@ -72,8 +72,8 @@ pub(crate) struct RequestContext<'a> {
 /// A successful vendor answer, before rendering.
 #[derive(Debug)]
 pub(crate) enum Success {
-    /// `200` and the user object.
-    User(User),
+    /// `200` and the user object, rendered while it was stored ([`User::vendor_json`]).
+    User(Vec<u8>),
     /// `204 No Content`.
     NoContent,
     /// `200` and `{"analytic_l1": true, ...}` with the requested levels, in level order.

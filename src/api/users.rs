@@ -9,7 +9,7 @@ use crate::validation::{Rule, SchemaId};
 /// user object.
 pub(super) fn create(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let draft = validated_draft(ctx, input)?;
-    store_draft(ctx, draft).map(|(_, user)| Success::User(user))
+    store_draft(ctx, draft, User::vendor_json).map(|(_, json)| Success::User(json))
 }
 
 /// Validates a create body (the schema, then `unique` on the login unless the session
@@ -34,16 +34,18 @@ pub(crate) fn validated_draft(
     Ok(UserDraft::from_create_input(input, ctx.state.now()))
 }
 
-/// Stores a validated user (updating the existing one when the session upserts).
+/// Stores a validated user (updating the existing one when the session upserts) and hands
+/// the stored user to `view` (the response's rendering, or a copy) under the store's lock.
 ///
 /// # Errors
 /// 422 when a concurrent create took the login first; 500 when the store is full.
-pub(crate) fn store_draft(
+pub(crate) fn store_draft<R>(
     ctx: &RequestContext<'_>,
     draft: UserDraft,
-) -> Result<(Inserted, User), ApiError> {
+    view: impl FnOnce(&User) -> R,
+) -> Result<(Inserted, R), ApiError> {
     let upsert = ctx.state.settings().on_duplicate_login.is_upsert();
-    match ctx.state.store().insert(draft, upsert, Clone::clone) {
+    match ctx.state.store().insert(draft, upsert, view) {
         Ok(stored) => Ok(stored),
         Err(StoreError::LoginTaken) => Err(ctx.field_error("login", Rule::Unique, false)),
         Err(e) => Err(ApiError::StoreFull(e)),
@@ -86,7 +88,7 @@ pub(super) fn update(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
         }
         user.updated_at = now;
     };
-    ctx.modify(login, change, |user| Success::User(user.clone()))
+    ctx.modify(login, change, |user| Success::User(user.vendor_json()))
 }
 
 /// `DELETE /api/v1/billing/user/manage`: soft-delete; the login can be created again.

@@ -19,7 +19,7 @@ use crate::admin::{AdminError, AdminOk};
 use crate::api::{ApiError, Success, method_list};
 use crate::feed::EventStream;
 use crate::php::json::write_string;
-use crate::store::{StoreError, User};
+use crate::store::StoreError;
 use crate::validation::{ErrorBag, Locale};
 
 /// The body type of every response.
@@ -247,7 +247,7 @@ pub(crate) fn vendor(
     locale: Locale,
 ) -> Reply {
     match result {
-        Ok(Success::User(user)) => Reply::json(StatusCode::OK, user_json(&user)),
+        Ok(Success::User(json)) => Reply::json(StatusCode::OK, json),
         Ok(Success::NoContent) => Reply::empty(StatusCode::NO_CONTENT),
         Ok(Success::LicenseCheck(levels)) => {
             let mut out = Vec::with_capacity(24 * levels.len() + 2);
@@ -335,60 +335,6 @@ fn pretty_message(message: &str) -> Vec<u8> {
     out.extend_from_slice(b"{\n    \"message\": ");
     write_string(&mut out, message, false);
     out.extend_from_slice(b"\n}");
-    out
-}
-
-/// The vendor's user object, keys in the documented order, escaped as `JsonResponse` does.
-/// Written by hand into one buffer: it is the body of nearly every successful request.
-pub(crate) fn user_json(user: &User) -> Vec<u8> {
-    // The fixed text is about 250 bytes; sized so plain ASCII values never grow the buffer.
-    let properties: usize = user
-        .billing_properties
-        .iter()
-        .map(|p| 32 + p.kind.len() + p.value.len())
-        .sum();
-    let mut out = Vec::with_capacity(
-        288 + user.login.len() + user.kind.len() + user.status.len() + properties,
-    );
-    out.extend_from_slice(b"{\"id\":");
-    out.extend_from_slice(itoa::Buffer::new().format(user.id).as_bytes());
-    out.extend_from_slice(b",\"login\":");
-    write_string(&mut out, &user.login, true);
-    out.extend_from_slice(b",\"name\":null,\"type\":");
-    write_string(&mut out, &user.kind, true);
-    out.extend_from_slice(b",\"status\":");
-    write_string(&mut out, &user.status, true);
-    out.extend_from_slice(b",\"created_at\":\"");
-    let created = out.len();
-    user.created_at.write_laravel(&mut out);
-    let created = created..out.len();
-    out.extend_from_slice(b"\",\"updated_at\":\"");
-    if user.updated_at == user.created_at {
-        // A user not updated since (every create): the same text again.
-        out.extend_from_within(created);
-    } else {
-        user.updated_at.write_laravel(&mut out);
-    }
-    match user.deleted_at {
-        Some(t) => {
-            out.extend_from_slice(b"\",\"deleted_at\":\"");
-            t.write_laravel(&mut out);
-            out.extend_from_slice(b"\",");
-        }
-        None => out.extend_from_slice(b"\",\"deleted_at\":null,"),
-    }
-    out.extend_from_slice(b"\"can_update_password\":false,\"billing_properties\":[");
-    for (i, p) in user.billing_properties.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(b"{\"type\":");
-        write_string(&mut out, &p.kind, true);
-        out.extend_from_slice(b",\"value\":");
-        write_string(&mut out, &p.value, true);
-        out.push(b'}');
-    }
-    out.extend_from_slice(b"]}");
     out
 }
 
