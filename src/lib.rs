@@ -15,7 +15,8 @@
 //!                is built; refuse.rs: unreadable bodies, busy; log.rs: the request log line
 //! http/          body.rs (framing, limits, 413), input.rs (Laravel's Request::all: JSON,
 //!                forms, multipart, query, method override), negotiate.rs (expectsJson),
-//!                reply.rs (every response's bytes), page.rs (HTML pages and the 302)
+//!                reply.rs (every response's bytes but the user object's), page.rs (HTML
+//!                pages and the 302)
 //! router         (method, path) -> Route; 404/405 decided here only
 //! admin/         /__admin: access.rs (token, Host, cross-site), users, scenarios and clock,
 //!                journal (list, count, live stream), metrics, OpenAPI, the dashboard
@@ -37,10 +38,11 @@
 //!                that passes (shortcut.rs), else Laravel's Validator (engine.rs, explode.rs,
 //!                email.rs) -> messages.rs -> MessageBag and 422 (bag.rs); TrimStrings and
 //!                ConvertEmptyStringsToNull (normalise.rs)
-//! store/         users in 16 shards (mod.rs), the user model (user.rs), licence pool,
+//! store/         users in 16 shards (mod.rs), the user model and its vendor JSON, rendered
+//!                while stored (user.rs), licence pool,
 //!                the byte budget shared by all sessions (budget.rs)
 //! php/           PHP's values and readers: json_decode, parse_str, multipart, conversions
-//! clock          real or frozen time, Laravel's timestamp format (jiff)
+//! clock          real or frozen time, Laravel's timestamp format (parsed with jiff)
 //! ```
 //! Embedding: build a [`Config`], [`Server::bind`] it (port 0 for tests), read
 //! [`Server::local_addr`], then [`Server::run`] with a shutdown future. Or hand requests to
