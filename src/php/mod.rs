@@ -219,6 +219,24 @@ impl Array {
         self.get(&Key::from_str(name))
     }
 
+    /// [`Array::get_str`] of several names in one pass over the entries (handlers read a
+    /// body's fields this way).
+    pub(crate) fn get_strs<const N: usize>(&self, names: [&str; N]) -> [Option<&Value>; N] {
+        if self.index.is_some() || names.iter().any(|name| Key::integer(name).is_some()) {
+            return names.map(|name| self.get_str(name));
+        }
+        let mut found = [None; N];
+        for (key, value) in &self.entries {
+            if let Key::Str(s) = key
+                && let Some(i) = names.iter().position(|name| *name == s.as_str())
+            {
+                // Keys are unique: the first entry of a name is its only one.
+                found[i] = Some(value);
+            }
+        }
+        found
+    }
+
     /// The value under `key`, mutable.
     pub(crate) fn get_mut(&mut self, key: &Key) -> Option<&mut Value> {
         self.position(key).map(|i| &mut self.entries[i].1)
@@ -455,5 +473,24 @@ mod tests {
         assert_eq!(a.get_str("k500"), Some(&Value::Int(-1)));
         assert_eq!(a.get_str("k999"), Some(&Value::Int(999)));
         assert_eq!(a.get_str("k1000"), None);
+    }
+
+    #[test]
+    fn several_fields_read_in_one_pass_are_what_reading_each_gives() {
+        let small = json::decode(br#"{"login":"a","5":"five","type":"t","login2":1}"#);
+        let mut large = Array::new();
+        for i in 0..100 {
+            large.set(Key::from_str(&format!("k{i}")), Value::Int(i));
+        }
+        let Ok(Value::Array(small)) = small else {
+            panic!("not an array");
+        };
+        for array in [&small, &large] {
+            let names = ["login", "type", "5", "k7", "missing", "k99", "login2"];
+            assert_eq!(array.get_strs(names), names.map(|n| array.get_str(n)));
+            let plain = ["login2", "k0", "nothing", "type"];
+            assert_eq!(array.get_strs(plain), plain.map(|n| array.get_str(n)));
+        }
+        assert_eq!(small.get_strs(["type"]), [Some(&Value::str("t"))]);
     }
 }

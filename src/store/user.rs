@@ -208,13 +208,24 @@ impl UserDraft {
     /// The user a validated create input describes (`login`, `password`, `type`, `status`,
     /// `billing_info`, `billing_properties`), created at `now`.
     pub(crate) fn from_create_input(input: &Array, now: Timestamp) -> Self {
+        let [login, kind, status, props, info, password] = input.get_strs([
+            "login",
+            "type",
+            "status",
+            "billing_properties",
+            "billing_info",
+            "password",
+        ]);
+        fn text(value: Option<&Value>) -> &str {
+            value.and_then(Value::as_str).unwrap_or_default()
+        }
         UserDraft {
-            login: text(input, "login").into(),
-            kind: text(input, "type").into(),
-            status: text(input, "status").into(),
-            billing_properties: properties(input.get_str("billing_properties")),
-            billing_info: billing_info(input.get_str("billing_info")),
-            password: text(input, "password").to_owned(),
+            login: text(login).into(),
+            kind: text(kind).into(),
+            status: text(status).into(),
+            billing_properties: properties(props),
+            billing_info: billing_info(info),
+            password: text(password).to_owned(),
             now,
         }
     }
