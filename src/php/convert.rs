@@ -149,16 +149,45 @@ pub(crate) fn stripos_contains(text: &str, needle: &str) -> bool {
     let Some(&first) = needle.first() else {
         return true;
     };
-    let first = first.to_ascii_lowercase();
-    // Compared in full only where the first letter matches.
-    text.as_bytes()
-        .windows(needle.len())
-        .any(|w| w[0].to_ascii_lowercase() == first && w.eq_ignore_ascii_case(needle))
+    // Compared in full only where the first letter is, in either case (memchr's scan).
+    let text = text.as_bytes();
+    let starts = memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), text);
+    starts
+        .filter_map(|i| text.get(i..i + needle.len()))
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stripos_finds_a_needle_in_any_ascii_case_as_lower_casing_both_would() {
+        let texts = [
+            "",
+            "i",
+            "The :Index-th",
+            "POSITION",
+            "pos",
+            "ïndex index",
+            "xINDEXx",
+            "/JSON",
+            "a+json;q=1",
+        ];
+        let needles = ["index", "position", "/json", "+json", "i", "x"];
+        for text in texts {
+            for needle in needles {
+                let expected = text
+                    .to_ascii_lowercase()
+                    .contains(&needle.to_ascii_lowercase());
+                assert_eq!(
+                    stripos_contains(text, needle),
+                    expected,
+                    "{text:?} {needle:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn floats_print_as_php_does() {
