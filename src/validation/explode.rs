@@ -58,6 +58,8 @@ pub(super) struct Attribute<'p> {
 pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>, Overload> {
     let mut budget = Budget::new();
     let mut explicit = Attributes::default();
+    // About one attribute per plan entry: sized once rather than grown from empty.
+    explicit.list.reserve(plan.entries().len());
     let mut expanded = Attributes::default();
     for (index, (pattern, rules)) in plan.entries().iter().enumerate() {
         if let [Rule::OnlyKeys(known)] = rules.as_slice() {
@@ -355,7 +357,15 @@ pub(super) fn lookup_text<'a>(data: &'a Array, text: &str) -> Option<&'a Value> 
 
 /// The attribute as Laravel prints it: its keys joined with dots.
 pub(super) fn text(keys: &[Key]) -> String {
-    let mut out = String::new();
+    // Sized once: an integer key counts 20 bytes, the most an i64 takes.
+    let len = keys
+        .iter()
+        .map(|k| match k {
+            Key::Int(_) => 21,
+            Key::Str(s) => 1 + s.len(),
+        })
+        .sum();
+    let mut out = String::with_capacity(len);
     for (i, key) in keys.iter().enumerate() {
         if i > 0 {
             out.push('.');

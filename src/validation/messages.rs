@@ -214,9 +214,20 @@ pub(crate) fn display_attribute(attribute: &str) -> String {
 /// every whitespace character, put `_` before each capital that follows something, lower
 /// everything.
 fn snake(value: &str) -> String {
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_lowercase()) {
+    // ASCII with no capital and no white space comes out as it went in: only the first
+    // letter is upper-cased by ucwords, nothing precedes it to take a `_`, and lower-casing
+    // undoes it (`billing_properties.0.type`, nearly every attribute).
+    if value
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase() && !matches!(b, 0x09..=0x0D | b' '))
+    {
         return value.to_owned();
     }
+    snake_in_full(value)
+}
+
+/// [`snake`] step by step, as Laravel writes it.
+fn snake_in_full(value: &str) -> String {
     // ucwords: the first letter of the text and after each of " \t\r\n\f\v" (ASCII upper).
     let mut worded = String::with_capacity(value.len());
     let mut word_start = true;
@@ -310,10 +321,7 @@ pub(crate) fn replace_placeholder(text: &str, placeholder: &str, with: &str) -> 
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut at = 0;
-    while let Some(offset) = bytes
-        .get(at..)
-        .and_then(|rest| rest.iter().position(|&b| b == b':'))
-    {
+    while let Some(offset) = bytes.get(at..).and_then(|rest| memchr::memchr(b':', rest)) {
         let found = at + offset;
         if bytes[found..].starts_with(placeholder.as_bytes()) {
             let out = out.get_or_insert_with(|| String::with_capacity(text.len() + with.len()));
@@ -334,10 +342,7 @@ pub(crate) fn replace_placeholder(text: &str, placeholder: &str, with: &str) -> 
 /// Whether `text` holds `placeholder` (which starts with `:`), looking only where a `:` is.
 pub(crate) fn has_placeholder(text: &str, placeholder: &str) -> bool {
     let bytes = text.as_bytes();
-    bytes
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b':' && bytes[i..].starts_with(placeholder.as_bytes()))
+    memchr::memchr_iter(b':', bytes).any(|i| bytes[i..].starts_with(placeholder.as_bytes()))
 }
 
 /// Laravel's `Str::ucfirst`: the first character upper-cased (`mb_strtoupper`).
@@ -392,6 +397,28 @@ mod tests {
                 "{attribute}"
             );
         }
+    }
+
+    #[test]
+    fn snake_leaves_ascii_without_capitals_or_spaces_as_it_is() {
+        // The full steps agree with the shortcut on texts it takes.
+        for value in [
+            "",
+            "a",
+            "login",
+            "billing_properties.0.type",
+            "0",
+            "_x",
+            "a.b-c",
+            "x~1",
+            "z9",
+        ] {
+            assert_eq!(snake(value), value);
+            assert_eq!(snake_in_full(value), value, "{value}");
+        }
+        assert_eq!(snake("billingInfo"), "billing_info");
+        assert_eq!(snake("a b"), "a_b");
+        assert_eq!(snake("a\x0Bb"), "a_b");
     }
 
     #[test]
