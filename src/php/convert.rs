@@ -149,7 +149,8 @@ pub(crate) fn stripos_contains(text: &str, needle: &str) -> bool {
     let Some(&first) = needle.first() else {
         return true;
     };
-    // Compared in full only where the first letter is, in either case (memchr's scan).
+    // Compared in full only where the first letter is, in either case: memchr finds those
+    // in fewer instructions than a byte loop, even in a message's few dozen bytes.
     let text = text.as_bytes();
     let starts = memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), text);
     starts

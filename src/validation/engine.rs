@@ -41,7 +41,11 @@ pub(crate) fn validate(check: Checker<'_>, locale: Locale) -> Result<ErrorBag, O
         locale,
         attributes: &attributes,
         bag: ErrorBag::default(),
-        stopped: HashSet::default(),
+        // Sized for the usual handful of implicit failures, so it is not rehashed as it fills.
+        stopped: HashSet::with_capacity_and_hasher(
+            attributes.list.len().min(16),
+            foldhash::fast::RandomState::default(),
+        ),
     };
     for attribute in &attributes.list {
         let traits = Traits::of(attribute.rules.iter().copied());
