@@ -208,30 +208,24 @@ impl Array {
 
     /// The value under a string key as PHP reads `$array['name']`.
     pub(crate) fn get_str(&self, name: &str) -> Option<&Value> {
-        if self.index.is_none() && Key::integer(name).is_none() {
-            // Handlers read their fields by name: compared as text, no key built.
-            return self
-                .entries
-                .iter()
-                .find(|(k, _)| matches!(k, Key::Str(s) if s.as_str() == name))
-                .map(|(_, v)| v);
-        }
-        self.get(&Key::from_str(name))
+        let [value] = self.get_strs([name]);
+        value
     }
 
     /// [`Array::get_str`] of several names in one pass over the entries (handlers read a
-    /// body's fields this way).
+    /// body's fields this way): compared as text, no key built.
     pub(crate) fn get_strs<const N: usize>(&self, names: [&str; N]) -> [Option<&Value>; N] {
         if self.index.is_some() || names.iter().any(|name| Key::integer(name).is_some()) {
-            return names.map(|name| self.get_str(name));
+            return names.map(|name| self.get(&Key::from_str(name)));
         }
         let mut found = [None; N];
         for (key, value) in &self.entries {
-            if let Key::Str(s) = key
-                && let Some(i) = names.iter().position(|name| *name == s.as_str())
-            {
-                // Keys are unique: the first entry of a name is its only one.
-                found[i] = Some(value);
+            if let Key::Str(s) = key {
+                for (slot, name) in found.iter_mut().zip(names) {
+                    if name == s.as_str() {
+                        *slot = Some(value);
+                    }
+                }
             }
         }
         found
@@ -488,7 +482,7 @@ mod tests {
         for array in [&small, &large] {
             let names = ["login", "type", "5", "k7", "missing", "k99", "login2"];
             assert_eq!(array.get_strs(names), names.map(|n| array.get_str(n)));
-            let plain = ["login2", "k0", "nothing", "type"];
+            let plain = ["login2", "k0", "nothing", "type", "login2"];
             assert_eq!(array.get_strs(plain), plain.map(|n| array.get_str(n)));
         }
         assert_eq!(small.get_strs(["type"]), [Some(&Value::str("t"))]);

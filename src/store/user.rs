@@ -96,36 +96,35 @@ impl User {
     /// Written by hand into one buffer: it is the body of nearly every successful request,
     /// rendered while the user is stored (under its shard's lock) rather than from a copy.
     pub(crate) fn vendor_json(&self) -> Vec<u8> {
-        let user = self;
         // The fixed text is about 250 bytes; sized so plain ASCII values never grow the buffer.
-        let properties: usize = user
+        let properties: usize = self
             .billing_properties
             .iter()
             .map(|p| 32 + p.kind.len() + p.value.len())
             .sum();
         let mut out = Vec::with_capacity(
-            288 + user.login.len() + user.kind.len() + user.status.len() + properties,
+            288 + self.login.len() + self.kind.len() + self.status.len() + properties,
         );
         out.extend_from_slice(b"{\"id\":");
-        out.extend_from_slice(itoa::Buffer::new().format(user.id).as_bytes());
+        out.extend_from_slice(itoa::Buffer::new().format(self.id).as_bytes());
         out.extend_from_slice(b",\"login\":");
-        write_string(&mut out, &user.login, true);
+        write_string(&mut out, &self.login, true);
         out.extend_from_slice(b",\"name\":null,\"type\":");
-        write_string(&mut out, &user.kind, true);
+        write_string(&mut out, &self.kind, true);
         out.extend_from_slice(b",\"status\":");
-        write_string(&mut out, &user.status, true);
+        write_string(&mut out, &self.status, true);
         out.extend_from_slice(b",\"created_at\":\"");
         let created = out.len();
-        user.created_at.write_laravel(&mut out);
+        self.created_at.write_laravel(&mut out);
         let created = created..out.len();
         out.extend_from_slice(b"\",\"updated_at\":\"");
-        if user.updated_at == user.created_at {
+        if self.updated_at == self.created_at {
             // A user not updated since (every create): the same text again.
             out.extend_from_within(created);
         } else {
-            user.updated_at.write_laravel(&mut out);
+            self.updated_at.write_laravel(&mut out);
         }
-        match user.deleted_at {
+        match self.deleted_at {
             Some(t) => {
                 out.extend_from_slice(b"\",\"deleted_at\":\"");
                 t.write_laravel(&mut out);
@@ -134,7 +133,7 @@ impl User {
             None => out.extend_from_slice(b"\",\"deleted_at\":null,"),
         }
         out.extend_from_slice(b"\"can_update_password\":false,\"billing_properties\":[");
-        for (i, p) in user.billing_properties.iter().enumerate() {
+        for (i, p) in self.billing_properties.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -216,27 +215,21 @@ impl UserDraft {
             "billing_info",
             "password",
         ]);
-        fn text(value: Option<&Value>) -> &str {
-            value.and_then(Value::as_str).unwrap_or_default()
-        }
         UserDraft {
-            login: text(login).into(),
-            kind: text(kind).into(),
-            status: text(status).into(),
+            login: str_or_empty(login).into(),
+            kind: str_or_empty(kind).into(),
+            status: str_or_empty(status).into(),
             billing_properties: properties(props),
             billing_info: billing_info(info),
-            password: text(password).to_owned(),
+            password: str_or_empty(password).to_owned(),
             now,
         }
     }
 }
 
 /// A validated string field (empty if absent, which validation has ruled out).
-pub(crate) fn text<'a>(input: &'a Array, key: &str) -> &'a str {
-    input
-        .get_str(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
+fn str_or_empty(value: Option<&Value>) -> &str {
+    value.and_then(Value::as_str).unwrap_or_default()
 }
 
 /// `billing_info` as the compact JSON the store keeps (`None` for absent or null), written
@@ -262,15 +255,12 @@ pub(crate) fn properties(value: Option<&Value>) -> Box<[Property]> {
     items
         .values()
         .map(|item| {
-            let field = |name| {
-                item.as_array()
-                    .map(|a| text(a, name))
-                    .unwrap_or_default()
-                    .into()
-            };
+            let [kind, value] = item
+                .as_array()
+                .map_or([None, None], |a| a.get_strs(["type", "value"]));
             Property {
-                kind: field("type"),
-                value: field("value"),
+                kind: str_or_empty(kind).into(),
+                value: str_or_empty(value).into(),
             }
         })
         .collect()
@@ -302,6 +292,27 @@ mod tests {
         assert_eq!(
             String::from_utf8(u.vendor_json()).unwrap(),
             r#"{"id":1,"login":"\u00e9\/x@mail.com","name":null,"type":"b2c","status":"active","created_at":"1970-01-01T00:00:00.000000Z","updated_at":"1970-01-01T00:00:00.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+8\"0"}]}"#
+        );
+    }
+
+    #[test]
+    fn an_updated_and_deleted_user_shows_its_own_dates() {
+        let draft = UserDraft {
+            login: "u".into(),
+            kind: "t".into(),
+            status: "active".into(),
+            billing_properties: Box::new([]),
+            billing_info: None,
+            password: String::new(),
+            now: Timestamp::from_unix_seconds(0),
+        };
+        let mut u = User::new(draft, 0);
+        u.id = 7;
+        u.updated_at = Timestamp::from_unix_seconds(86_461);
+        u.deleted_at = Some(Timestamp::from_unix_seconds(1_682_993_930));
+        assert_eq!(
+            String::from_utf8(u.vendor_json()).unwrap(),
+            r#"{"id":7,"login":"u","name":null,"type":"t","status":"active","created_at":"1970-01-01T00:00:00.000000Z","updated_at":"1970-01-02T00:01:01.000000Z","deleted_at":"2023-05-02T02:18:50.000000Z","can_update_password":false,"billing_properties":[]}"#
         );
     }
 }
