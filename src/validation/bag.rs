@@ -1,19 +1,15 @@
 //! Laravel's `MessageBag` of failed attributes and its 422 body.
 
-use std::collections::HashMap;
-
+use super::late_index::LateIndex;
 use super::messages::{Locale, summarize};
-
-/// Attributes up to this many are found by a scan, beyond it through a hash index.
-const INDEXED_FROM: usize = 32;
 
 /// Attribute to messages, in the order they failed.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ErrorBag {
     fields: Vec<(String, Vec<String>)>,
-    /// Where each attribute is in `fields`, once there are [`INDEXED_FROM`] of them: a
-    /// pathological body fails tens of thousands, a real one a handful, found by a scan.
-    index: Option<HashMap<String, usize, foldhash::fast::RandomState>>,
+    /// Where each attribute is in `fields`: a pathological body fails tens of thousands, a
+    /// real one a handful.
+    index: LateIndex<String>,
     /// [`ErrorBag::byte_size`], kept as messages are added.
     bytes: usize,
 }
@@ -38,28 +34,15 @@ impl ErrorBag {
             }
             None => {
                 self.bytes += attribute.len() + 6 + message.len() + 3;
-                if let Some(index) = &mut self.index {
-                    index.insert(attribute.to_owned(), self.fields.len());
-                }
                 self.fields.push((attribute.to_owned(), vec![message]));
-                if self.index.is_none() && self.fields.len() >= INDEXED_FROM {
-                    let index = self
-                        .fields
-                        .iter()
-                        .enumerate()
-                        .map(|(i, (a, _))| (a.clone(), i))
-                        .collect();
-                    self.index = Some(index);
-                }
+                self.index.pushed(&self.fields, |(a, _)| a.clone());
             }
         }
     }
 
     fn position(&self, attribute: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(attribute).copied(),
-            None => self.fields.iter().position(|(a, _)| a == attribute),
-        }
+        self.index
+            .position(&self.fields, attribute, |(a, _)| a.as_str())
     }
 
     /// The failing attributes, in order.

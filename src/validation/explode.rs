@@ -3,9 +3,10 @@
 //! given input, in Laravel's order, with `data_set`'s and `Arr::dot`'s quirks. Attributes are
 //! key paths, so a key holding `.` or `*` is never split.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::Overload;
+use super::late_index::LateIndex;
 use super::plan::{Plan, Rule, Segment};
 use crate::php::{Array, Key, Value};
 
@@ -105,16 +106,12 @@ pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>
 
 static PROHIBITED: Rule = Rule::Prohibited;
 
-/// Attributes up to this many are found by a scan, beyond it through a hash index.
-const INDEXED_FROM: usize = 32;
-
-/// Attributes in order, found by their keys in constant time.
+/// Attributes in order, found by their keys (a scan, then an index: [`LateIndex`]).
 #[derive(Default)]
 pub(super) struct Attributes<'p> {
     pub(super) list: Vec<Attribute<'p>>,
-    /// Built once the list is long enough to need it: a request body has a handful of
-    /// attributes, where a scan costs less than hashing and cloning their keys.
-    index: Option<HashMap<Vec<Key>, usize, foldhash::fast::RandomState>>,
+    /// Where each attribute is in `list`, by its keys.
+    index: LateIndex<Vec<Key>>,
     /// The wildcard patterns that matched something (the keys of Laravel's
     /// `implicitAttributes`), as text.
     pub(super) implicit: Vec<String>,
@@ -135,29 +132,15 @@ impl<'p> Attributes<'p> {
         match self.position(&attribute.keys) {
             Some(i) => self.list[i].rules.extend(attribute.rules),
             None => {
-                if let Some(index) = &mut self.index {
-                    index.insert(attribute.keys.clone(), self.list.len());
-                } else if self.list.len() >= INDEXED_FROM {
-                    self.index = Some(
-                        self.list
-                            .iter()
-                            .chain(std::iter::once(&attribute))
-                            .enumerate()
-                            .map(|(i, a)| (a.keys.clone(), i))
-                            .collect(),
-                    );
-                }
                 self.list.push(attribute);
+                self.index.pushed(&self.list, |a| a.keys.clone());
             }
         }
     }
 
     /// Where the attribute with these keys is.
     pub(super) fn position(&self, keys: &[Key]) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(keys).copied(),
-            None => self.list.iter().position(|a| a.keys == keys),
-        }
+        self.index.position(&self.list, keys, |a| a.keys.as_slice())
     }
 }
 

@@ -14,6 +14,7 @@ mod bag;
 mod email;
 mod engine;
 mod explode;
+mod late_index;
 mod messages;
 pub(crate) mod normalise;
 mod plan;
