@@ -15,6 +15,9 @@ const MAX_PENDING: usize = 1 << 20;
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
 /// ...or as soon as this many bytes wait.
 const FLUSH_AT: usize = 64 << 10;
+/// How long shutdown waits for the last lines to be written: a stderr nobody reads (a full
+/// pipe) loses them rather than holding the process forever.
+const FINAL_WRITE: Duration = Duration::from_secs(1);
 
 /// Log lines collected in memory and written by a background thread in batches: a request
 /// costs no system call and no thread wake-up for its line. (`tracing-appender`'s
@@ -34,6 +37,8 @@ struct Pending {
     bytes: Vec<u8>,
     dropped: u64,
     stopping: bool,
+    /// The writer thread has written its last batch.
+    done: bool,
 }
 
 /// Stops the writer thread once it has written every waiting line.
@@ -76,6 +81,8 @@ impl Batch {
                         batch = Vec::new();
                     }
                     if stopping {
+                        writer.pending.lock().done = true;
+                        writer.wake.notify_all();
                         return;
                     }
                 }
@@ -120,8 +127,22 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Batch {
 
 impl Drop for BatchGuard {
     fn drop(&mut self) {
-        self.shared.pending.lock().stopping = true;
-        self.shared.wake.notify_one();
+        let deadline = std::time::Instant::now() + FINAL_WRITE;
+        let mut pending = self.shared.pending.lock();
+        pending.stopping = true;
+        self.shared.wake.notify_all();
+        while !pending.done {
+            if self
+                .shared
+                .wake
+                .wait_until(&mut pending, deadline)
+                .timed_out()
+            {
+                // Blocked on stderr: the thread is left to the process's exit.
+                return;
+            }
+        }
+        drop(pending);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -194,6 +215,39 @@ mod tests {
         assert!(
             text.contains(" log lines dropped: stderr did not keep up"),
             "no drop note"
+        );
+    }
+
+    #[test]
+    fn a_stderr_nobody_reads_does_not_hold_shutdown() {
+        use tracing_subscriber::fmt::MakeWriter;
+        // A writer that never returns while the test holds its gate.
+        struct Stuck(Arc<Mutex<()>>);
+        impl Write for Stuck {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                let _open = self.0.lock();
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let gate = Arc::new(Mutex::new(()));
+        let closed = gate.lock();
+        let (batch, guard) = Batch::start(Stuck(Arc::clone(&gate)));
+        writeln!(batch.make_writer(), "a line stderr never takes").unwrap();
+        // Let the writer thread take the line and block on it.
+        std::thread::sleep(FLUSH_EVERY * 3);
+        let (sent, stopped) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(guard);
+            let _ = sent.send(());
+        });
+        let stopped = stopped.recv_timeout(Duration::from_secs(30));
+        drop(closed);
+        assert!(
+            stopped.is_ok(),
+            "dropping the guard waited on a blocked stderr"
         );
     }
 }

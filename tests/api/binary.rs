@@ -106,6 +106,34 @@ async fn binary_on_port_zero_prints_its_url_serves_the_vendor_example_and_exits_
 }
 
 #[tokio::test]
+async fn a_stderr_nobody_reads_does_not_keep_the_binary_from_exiting_on_sigterm() {
+    // Stderr is a pipe the test never reads: its 64 KiB fill with request lines, the log
+    // writer blocks on it, and SIGTERM must still end the process (the lines are lost).
+    let running = launch(&["--port", "0"]).await;
+    let mut client = Client::connect(running.addr()).await;
+    for _ in 0..1000 {
+        let answer = client.post(USERS, &serde_json::json!({"login": 5})).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    drop(client);
+    let mut running = running;
+    let pid = running.child.id().expect("running").to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let code = tokio::time::timeout(Duration::from_secs(20), running.child.wait())
+        .await
+        .expect("exits after SIGTERM with its stderr full")
+        .expect("wait")
+        .code();
+    assert_eq!(code, Some(0));
+}
+
+#[tokio::test]
 async fn environment_variables_configure_the_binary_and_the_port_file_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let port_file = dir.path().join("port");
