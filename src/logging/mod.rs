@@ -117,7 +117,8 @@ pub enum LogFormat {
     Json,
 }
 
-/// Keeps the log writer running; drop it last (it flushes what is queued).
+/// Keeps the log writer running; drop it last (it writes what is queued, waiting at most a
+/// second for stderr to take it).
 pub struct LogGuard {
     _writer: BatchGuard,
 }
