@@ -127,9 +127,9 @@ impl FormatTime for LogTime {
 /// `value` as `{value:?}` writes it, without `Debug`'s per-character escaping when there is
 /// nothing to escape.
 pub(super) fn write_quoted(out: &mut impl fmt::Write, value: &str) -> fmt::Result {
-    if value
-        .bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    // `Debug` escapes the same bytes as JSON among ASCII, and DEL besides.
+    if crate::php::is_plain_ascii(value.as_bytes())
+        && memchr::memchr(0x7f, value.as_bytes()).is_none()
     {
         out.write_char('"')?;
         out.write_str(value)?;
@@ -177,6 +177,22 @@ mod tests {
                 tracing::field::FieldSet::new(&["f"], tracing::callsite::Identifier(&CALLSITE));
             visitor.record_str(&field.field("f").unwrap(), value);
             assert_eq!(fast, format!("f={value:?}"));
+        }
+    }
+
+    #[test]
+    fn every_ascii_byte_at_every_offset_is_quoted_as_debug_quotes_it() {
+        for b in 0u8..=0x7f {
+            for len in [1, 7, 8, 9, 17] {
+                for at in 0..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    let value = String::from_utf8(bytes).unwrap();
+                    let mut ours = String::new();
+                    write_quoted(&mut ours, &value).unwrap();
+                    assert_eq!(ours, format!("{value:?}"), "byte {b:#x} at {at} of {len}");
+                }
+            }
         }
     }
 

@@ -504,6 +504,12 @@ impl Stops for WritingSlashes {
     }
 }
 
+/// Whether `text` is written in a JSON string as it is: no quote, backslash, control byte
+/// or non-ASCII byte (checked eight bytes at a time).
+pub(crate) fn is_plain_ascii(text: &[u8]) -> bool {
+    plain_len::<Writing>(text) == text.len()
+}
+
 /// How many bytes at the start of `bytes` are not stop bytes.
 fn plain_len<S: Stops>(bytes: &[u8]) -> usize {
     let mut i = 0;

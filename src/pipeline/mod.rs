@@ -84,9 +84,11 @@ pub(crate) async fn handle(
         router::method_label(&parts.method),
     );
     let method = parts.method.clone();
-    let target = logging().then(|| journal::recorded_target(&parts.uri));
+    // Asked once: the level is read through `tracing`'s dispatcher, about 80 instructions.
+    let logged = logging();
+    let target = logged.then(|| journal::recorded_target(&parts.uri));
     // Kept for the log line only, and only when it will be written.
-    let session = logging()
+    let session = logged
         .then(|| parts.headers.get(SESSION_HEADER))
         .flatten()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
@@ -96,7 +98,7 @@ pub(crate) async fn handle(
         state
             .metrics
             .request(labels.0, labels.1, status, rule, seconds);
-        if logging() {
+        if logged {
             let target = target.as_deref().unwrap_or_default();
             log_request(
                 &method,
@@ -246,6 +248,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         return respond(reply::admin(result, locale), &[]);
     }
 
+    let logged = logging();
     let request = input::read(&parts.method, &parts.headers, parts.uri.query(), &bytes);
     let decision = current.rules().has_rules().then(|| {
         let body = php::array_to_json(request.raw());
@@ -268,7 +271,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
     let mut handled = match decision.as_ref().map(|d| &d.respond.action) {
         Some(Action::Errors(bag)) => {
             let mut handled = scripted(Some(reply::rule_errors(bag, locale)), None);
-            if logging() {
+            if logged {
                 handled.failed = bag.attributes().map(str::to_owned).collect();
             }
             handled
@@ -301,7 +304,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         ),
     };
     let mut log = LogExtras::default();
-    if logging() {
+    if logged {
         log.fields = std::mem::take(&mut handled.failed);
         log.fault = handled.fault.map(|f| f.name());
         log.delay_ms = decision.as_ref().map_or(0, |d| d.delay_ms);
