@@ -291,3 +291,26 @@ fn the_create_shortcut_passes_the_vendors_example_and_nothing_that_fails() {
         "a taken login is unique's failure"
     );
 }
+
+#[test]
+fn embedded_schemas_pass_the_meta_schema_check() {
+    // Start-up compiles the embedded documents without this check (`Schemas::embedded`):
+    // this test is what stands in for it.
+    for id in SchemaId::ALL {
+        let path = PathBuf::from(id.file_name());
+        let document = parse_schema(&path, id.embedded()).expect("embedded schema parses");
+        check_document(&path, &document).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn a_schema_file_is_still_checked_against_the_meta_schema() {
+    let broken = json!({"type": "object", "properties": {"login": {"type": "strnig"}}});
+    let error = CompiledSchema::compile(SchemaId::UserCreate, Path::new("t.json"), broken)
+        .err()
+        .expect("a type the meta-schema does not know is refused");
+    assert!(
+        matches!(&error, SchemaError::Invalid { pointer, .. } if pointer == "/properties/login/type"),
+        "{error:?}"
+    );
+}
