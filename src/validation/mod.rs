@@ -255,13 +255,9 @@ pub(crate) fn check_schema_file(path: &Path) -> Result<(), SchemaError> {
 /// Checks a schema document as `jsonschema` compiles it: a JSON object that passes its
 /// meta-schema, every `$ref` resolved; an error names the pointer.
 fn check_document(path: &Path, document: &Value) -> Result<(), SchemaError> {
-    let invalid = |pointer: String, message: String| SchemaError::Invalid {
-        path: path.to_owned(),
-        pointer,
-        message,
-    };
     if !document.is_object() {
         return Err(invalid(
+            path,
             "/".into(),
             "a request schema must be a JSON object".into(),
         ));
@@ -271,9 +267,18 @@ fn check_document(path: &Path, document: &Value) -> Result<(), SchemaError> {
             "" => "/".to_owned(),
             p => p.to_owned(),
         };
-        invalid(pointer, e.to_string())
+        invalid(path, pointer, e.to_string())
     })?;
     Ok(())
+}
+
+/// A schema refused at `pointer`.
+fn invalid(path: &Path, pointer: String, message: String) -> SchemaError {
+    SchemaError::Invalid {
+        path: path.to_owned(),
+        pointer,
+        message,
+    }
 }
 
 /// One endpoint's schema, compiled into Laravel's rules.
@@ -348,12 +353,7 @@ impl CompiledSchema {
 
     /// Compiles a document known to pass [`check_document`].
     fn from_checked(id: SchemaId, path: &Path, document: Value) -> Result<Self, SchemaError> {
-        let invalid = |pointer: String, message: String| SchemaError::Invalid {
-            path: path.to_owned(),
-            pointer,
-            message,
-        };
-        let plain = Plan::compile(&document).map_err(|e| invalid(e.pointer, e.message))?;
+        let plain = Plan::compile(&document).map_err(|e| invalid(path, e.pointer, e.message))?;
         let store_rule = match id {
             SchemaId::UserCreate => Rule::Unique,
             _ => Rule::Exists,
