@@ -11,8 +11,11 @@ use hyper::Request;
 use vms_billing_mock::{Config, Mock};
 
 // The binary's allocator, so the numbers match what the server does.
+#[path = "../src/allocator.rs"]
+mod allocator;
+
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
 
 fn create_request(body: String) -> Request<Bytes> {
     Request::post("/api/v1/billing/user/manage")

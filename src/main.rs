@@ -11,9 +11,13 @@ use clap::Parser;
 use vms_billing_mock::{Cli, Command, Config, Server, StartupError};
 
 // mimalloc: the request path allocates small objects at a high rate; glibc's malloc spent
-// about a sixth of the CPU time in benches/load.sh (see benches/README.md).
+// about a sixth of the CPU time in benches/load.sh (see benches/README.md). Not a module of
+// the library, which forbids `unsafe`.
+#[path = "allocator.rs"]
+mod allocator;
+
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
