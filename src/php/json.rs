@@ -35,7 +35,8 @@ pub(crate) fn decode(text: &[u8]) -> Result<Value, JsonError> {
         utf8: std::str::from_utf8(text).ok(),
         at: 0,
         depth: 0,
-        entries: Vec::new(),
+        // The vendor's bodies never hold more entries open at once: no growing.
+        entries: Vec::with_capacity(SCANNED_KEYS),
     };
     parser.skip_ws();
     let value = parser.value()?;

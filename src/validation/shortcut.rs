@@ -50,8 +50,8 @@ enum Reach {
     Path(Vec<Key>),
     /// `prefix.*.rest`: every key of the array at `prefix`.
     Each { prefix: Vec<Key>, rest: Vec<Key> },
-    /// An object that takes no other keys than these.
-    Only { path: Vec<Key>, known: Vec<String> },
+    /// An object that takes no other keys than these (as PHP keys them: `"5"` is `Int(5)`).
+    Only { path: Vec<Key>, known: Vec<Key> },
 }
 
 fn keys(segments: &[Segment]) -> Option<Vec<Key>> {
@@ -82,7 +82,7 @@ impl Shortcut {
             let reach = if let [Rule::OnlyKeys(known)] = rules.as_slice() {
                 Reach::Only {
                     path: keys(pattern)?,
-                    known: known.clone(),
+                    known: known.iter().map(|k| Key::from_str(k)).collect(),
                 }
             } else {
                 let others = entries.iter().enumerate().filter(|(i, (_, r))| {
@@ -118,6 +118,8 @@ impl Shortcut {
         let entries = check.plan.entries();
         let mut visited = 0usize;
         let mut key_bytes = 0usize;
+        // The attribute's keys under a `*`, one buffer for every such step.
+        let mut keys: Vec<Key> = Vec::new();
         for step in &self.steps {
             let rules = &entries[step.index].1;
             match &step.reach {
@@ -131,7 +133,7 @@ impl Shortcut {
                     let Some(Value::Array(items)) = lookup(check.data, prefix) else {
                         continue;
                     };
-                    let mut keys = Vec::with_capacity(prefix.len() + 1 + rest.len());
+                    keys.clear();
                     keys.extend_from_slice(prefix);
                     keys.push(Key::Int(0));
                     keys.extend_from_slice(rest);
@@ -156,11 +158,9 @@ impl Shortcut {
                     } else {
                         lookup(check.data, path).and_then(Value::as_array)
                     };
-                    if object.is_some_and(|object| {
-                        object
-                            .iter()
-                            .any(|(key, _)| !known.iter().any(|k| key.matches(k)))
-                    }) {
+                    if object
+                        .is_some_and(|object| object.iter().any(|(key, _)| !known.contains(key)))
+                    {
                         return false;
                     }
                 }
