@@ -162,6 +162,41 @@ fn tightened_keywords_become_the_matching_laravel_rules() {
 }
 
 #[test]
+fn keys_outside_a_closed_object_are_prohibited_and_numeric_names_match_integer_keys() {
+    let schema = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "login": {"type": "string"},
+            "5": {"type": "string"},
+            "info": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {"id": {"type": "string"}}
+            }
+        }
+    });
+    // Passes (debug builds also hold the shortcut's "passes" to the engine's verdict):
+    // the key "5" is PHP's integer key 5, which the property "5" names.
+    let passing = r#"{"login": "a", "5": "b", "info": {"id": "c"}}"#;
+    assert_eq!(
+        failures(schema.clone(), passing, Locale::En, &[]),
+        fields(&[])
+    );
+    // "05" stays a string key, which no property names.
+    let top = r#"{"login": "a", "05": "b", "info": {"id": "c"}}"#;
+    assert_eq!(
+        failures(schema.clone(), top, Locale::En, &[]),
+        fields(&[("05", &["The 05 field is prohibited."])])
+    );
+    let nested = r#"{"login": "a", "info": {"id": "c", "more": 1}}"#;
+    assert_eq!(
+        failures(schema, nested, Locale::En, &[]),
+        fields(&[("info.more", &["The info.more field is prohibited."])])
+    );
+}
+
+#[test]
 fn any_of_single_requireds_is_required_without() {
     let schema = json!({
         "type": "object",
