@@ -447,34 +447,37 @@ pub(crate) fn write_string(out: &mut Vec<u8>, s: &str, escape_slashes: bool) {
     out.push(b'"');
 }
 
-/// The bytes a JSON string stops at, found eight at a time: `word` says whether a
-/// little-endian word of eight bytes holds one (exactly: never a false "no"), `byte` whether
-/// a byte is one.
+/// The bytes a JSON string stops at, found eight at a time: `mask` marks, in a
+/// little-endian word of eight bytes, the high bit of its first stop byte (and perhaps of
+/// bytes after it, never of one before: it is zero exactly when the word holds none), `byte`
+/// says whether a byte is one.
 trait Stops {
-    fn word(x: u64) -> bool;
+    fn mask(x: u64) -> u64;
     fn byte(b: u8) -> bool;
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = ONES << 7;
 
-/// Whether any byte of `x` is below `n` (`n` at most 128; "Bit Twiddling Hacks", hasless).
-fn any_below(x: u64, n: u8) -> bool {
-    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH_BITS != 0
+/// The bytes of `x` below `n` (`n` at most 128; "Bit Twiddling Hacks", hasless). The
+/// subtraction's borrow can mark a byte after a marked one, never before: the lowest mark is
+/// exact.
+fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH_BITS
 }
 
-/// Whether any byte of `x` is `b`.
-fn any_equal(x: u64, b: u8) -> bool {
+/// The bytes of `x` equal to `b` (the lowest mark exact, as in [`below`]).
+fn equal(x: u64, b: u8) -> u64 {
     let v = x ^ (ONES * u64::from(b));
-    v.wrapping_sub(ONES) & !v & HIGH_BITS != 0
+    v.wrapping_sub(ONES) & !v & HIGH_BITS
 }
 
 /// Reading: the closing quote, an escape, or a control character (an error).
 struct Reading;
 
 impl Stops for Reading {
-    fn word(x: u64) -> bool {
-        any_below(x, 0x20) || any_equal(x, b'"') || any_equal(x, b'\\')
+    fn mask(x: u64) -> u64 {
+        below(x, 0x20) | equal(x, b'"') | equal(x, b'\\')
     }
     fn byte(b: u8) -> bool {
         b < 0x20 || b == b'"' || b == b'\\'
@@ -485,8 +488,8 @@ impl Stops for Reading {
 struct Writing;
 
 impl Stops for Writing {
-    fn word(x: u64) -> bool {
-        x & HIGH_BITS != 0 || Reading::word(x)
+    fn mask(x: u64) -> u64 {
+        (x & HIGH_BITS) | Reading::mask(x)
     }
     fn byte(b: u8) -> bool {
         b >= 0x80 || Reading::byte(b)
@@ -497,8 +500,8 @@ impl Stops for Writing {
 struct WritingSlashes;
 
 impl Stops for WritingSlashes {
-    fn word(x: u64) -> bool {
-        any_equal(x, b'/') || Writing::word(x)
+    fn mask(x: u64) -> u64 {
+        equal(x, b'/') | Writing::mask(x)
     }
     fn byte(b: u8) -> bool {
         b == b'/' || Writing::byte(b)
@@ -515,8 +518,10 @@ pub(crate) fn is_plain_ascii(text: &[u8]) -> bool {
 fn plain_len<S: Stops>(bytes: &[u8]) -> usize {
     let mut i = 0;
     while let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-        if S::word(u64::from_le_bytes(*word)) {
-            break;
+        let mask = S::mask(u64::from_le_bytes(*word));
+        if mask != 0 {
+            // The lowest mark is the first stop: its byte's index, from its bit's.
+            return i + (mask.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }

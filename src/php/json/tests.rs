@@ -169,3 +169,43 @@ fn the_eight_byte_scan_stops_exactly_where_the_byte_scan_does() {
         assert_eq!(plain_len::<WritingSlashes>(&vec![b'a'; len]), len);
     }
 }
+
+#[test]
+fn the_eight_byte_scan_finds_the_first_of_several_stops() {
+    // The word scan takes the lowest mark of a word as its first stop; a borrow can mark
+    // bytes after a stop. Buffers with several stops, drawn (xorshift, fixed seed) from
+    // stops, their neighbours and plain letters, must stop where the byte scan does.
+    let alphabet = [
+        0x00u8, 0x01, 0x1F, 0x20, 0x21, b'"', b'#', b'\\', b'/', b'.', b'0', 0x7F, 0x80, 0xC3,
+        0xFF, b'a', b'a', b'a', b'a', b'a',
+    ];
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..50_000 {
+        let len = (next() % 40) as usize;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        let naive = |f: fn(u8) -> bool| bytes.iter().position(|&b| f(b)).unwrap_or(len);
+        assert_eq!(
+            plain_len::<Reading>(&bytes),
+            naive(Reading::byte),
+            "{bytes:?}"
+        );
+        assert_eq!(
+            plain_len::<Writing>(&bytes),
+            naive(Writing::byte),
+            "{bytes:?}"
+        );
+        assert_eq!(
+            plain_len::<WritingSlashes>(&bytes),
+            naive(WritingSlashes::byte),
+            "{bytes:?}"
+        );
+    }
+}
