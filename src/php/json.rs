@@ -144,7 +144,7 @@ impl Parser<'_> {
         self.at += 1;
         self.depth -= 1;
         Ok(Value::Array(Array::from_entries(
-            self.entries.drain(base..).collect(),
+            self.entries.split_off(base),
         )))
     }
 
@@ -183,7 +183,7 @@ impl Parser<'_> {
             } else {
                 self.entries.push((key, value));
                 if self.entries.len() - base > SCANNED_KEYS {
-                    large = Some(Array::from_entries(self.entries.drain(base..).collect()));
+                    large = Some(Array::from_entries(self.entries.split_off(base)));
                 }
             }
             self.skip_ws();
@@ -198,7 +198,7 @@ impl Parser<'_> {
         self.depth -= 1;
         Ok(Value::Array(match large {
             Some(array) => array,
-            None => Array::from_entries(self.entries.drain(base..).collect()),
+            None => Array::from_entries(self.entries.split_off(base)),
         }))
     }
 
