@@ -240,7 +240,12 @@ impl<'a> Checker<'a> {
             Rule::Numeric => v.is_numeric(),
             Rule::Boolean => boolean(v),
             Rule::AnyType(types) => types.iter().any(|t| is_type(v, *t)),
-            Rule::Max(n) => size(traits, v) <= param(n),
+            // A string has no more characters than bytes: within the bound by its byte
+            // length, it needs no count (nearly every string is).
+            Rule::Max(n) => match v {
+                Value::Str(s) if !traits.numeric && s.len() as f64 <= param(n) => true,
+                _ => size(traits, v) <= param(n),
+            },
             Rule::Min(n) => size(traits, v) >= param(n),
             Rule::Gt(n) => v.is_numeric() && size(traits, v) > param(n),
             Rule::Lt(n) => v.is_numeric() && size(traits, v) < param(n),

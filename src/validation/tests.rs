@@ -70,6 +70,26 @@ fn a_field_reports_every_failing_rule_unless_it_is_missing() {
             ),
         ])
     );
+    // Strings are measured in characters, not bytes: 255 two-byte letters are within
+    // `max:255`, 256 are not.
+    for (letters, failed) in [(255, false), (256, true)] {
+        let body = format!(
+            r#"{{"login": "l", "password": "p", "type": "{}", "status": "s"}}"#,
+            "ж".repeat(letters)
+        );
+        let expected: &[(&str, &[&str])] = if failed {
+            &[(
+                "type",
+                &["The type field must not be greater than 255 characters."],
+            )]
+        } else {
+            &[]
+        };
+        assert_eq!(
+            failures(create_schema(), &body, Locale::En, &[]),
+            fields(expected)
+        );
+    }
     // Without a numeric rule a number's size is its length in characters: 300 is 3 long.
     let body = r#"{"login": 300, "password": "p", "type": "t", "status": "s"}"#;
     assert_eq!(
