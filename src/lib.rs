@@ -4,6 +4,8 @@
 //! A request travels down this list, and no module imports from one above it.
 //! ```text
 //! main.rs        parse CLI -> logging -> Config -> signals -> bind -> port file -> serve
+//!                (allocator.rs, the binaries' global allocator, is included by path from
+//!                main.rs and the benches: it needs `unsafe`, which this library forbids)
 //! check          `check [FILES]`: the loaders startup uses, without serving
 //! health, tail   the `health` and `tail` subcommands: small clients of a running mock
 //! server/        accept loop (connection cap, TLS handshake), hyper http1 connections,
