@@ -415,8 +415,11 @@ impl<'a, 'p> Run<'a, 'p> {
             }
         }
         // `:index`, `:position` and their ordinal forms, in any case: most templates have none.
+        // Every one of them starts with `:`, so a message without one (nearly all, once
+        // `:attribute` is replaced) needs no case-insensitive search.
+        let colon = memchr::memchr(b':', message.as_bytes()).is_some();
         let present = [("index", 0), ("position", 1)]
-            .map(|(p, offset)| (p, offset, stripos_contains(&message, p)));
+            .map(|(p, offset)| (p, offset, colon && stripos_contains(&message, p)));
         let placeholders = present
             .into_iter()
             .filter(|(_, _, present)| *present)
