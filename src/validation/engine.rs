@@ -12,13 +12,13 @@ use std::collections::HashSet;
 
 use super::Overload;
 use super::bag::ErrorBag;
-use super::explode::{Attribute, Attributes, explode, lookup, lookup_text, pattern_text, text};
+use super::explode::{Attribute, Attributes, explode, lookup, lookup_text, text};
 use super::messages::{
     self, Locale, SizeKind, display_attribute, has_placeholder, replace_ascii_case_insensitive,
     replace_placeholder, ucfirst,
 };
 use super::normalise::is_blank_string;
-use super::plan::{Plan, Rule, Segment, Type};
+use super::plan::{Plan, Rule, Segment, Type, pattern_text};
 use crate::php::{Array, Key, Value, float_to_string, stripos_contains};
 
 /// Answers `unique` and `exists` on logins: whether an active user has this login.
@@ -378,9 +378,7 @@ impl<'a, 'p> Run<'a, 'p> {
             .keys
             .iter()
             .any(|k| matches!(k, Key::Str(s) if s.contains(['.', '*'])));
-        if (attribute.primary.is_some() && !escaped)
-            || self.attributes.implicit.iter().any(|p| p == name)
-        {
+        if (attribute.primary.is_some() && !escaped) || self.attributes.implicit.contains(&name) {
             name.to_owned()
         } else {
             display_attribute(name)
@@ -476,7 +474,7 @@ impl<'a, 'p> Run<'a, 'p> {
                                 }
                                 None => (false, pattern_text(other)),
                             };
-                        if found || self.attributes.implicit.contains(&text) {
+                        if found || self.attributes.implicit.contains(&text.as_str()) {
                             text
                         } else {
                             display_attribute(&text)
@@ -513,6 +511,10 @@ pub(crate) fn word(field: &str, rule: &Rule, numeric: bool, locale: Locale) -> S
 fn attribute_replaced(template: &str, shown: &str) -> String {
     let mut message =
         replace_placeholder(template, ":attribute", shown).unwrap_or_else(|| template.to_owned());
+    // Both other forms start with `:`; nearly no message has one left.
+    if memchr::memchr(b':', message.as_bytes()).is_none() {
+        return message;
+    }
     if has_placeholder(&message, ":ATTRIBUTE") {
         message = message.replace(":ATTRIBUTE", &shown.to_uppercase());
     }

@@ -87,7 +87,7 @@ pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>
         if pattern.contains(&Segment::Star) {
             let found = gather(pattern, data, &mut budget)?;
             if !found.is_empty() {
-                explicit.implicit.push(pattern_text(pattern));
+                explicit.implicit.push(plan.text(index));
             }
             for keys in found {
                 expanded.merge(keys, rules, Some(index));
@@ -114,7 +114,7 @@ pub(super) struct Attributes<'p> {
     index: LateIndex<Vec<Key>>,
     /// The wildcard patterns that matched something (the keys of Laravel's
     /// `implicitAttributes`), as text.
-    pub(super) implicit: Vec<String>,
+    pub(super) implicit: Vec<&'p str>,
 }
 
 impl<'p> Attributes<'p> {
@@ -359,16 +359,4 @@ pub(super) fn text(keys: &[Key]) -> String {
         }
     }
     out
-}
-
-/// A pattern as Laravel writes it: `sync.*.intercom_id`.
-pub(super) fn pattern_text(pattern: &[Segment]) -> String {
-    pattern
-        .iter()
-        .map(|s| match s {
-            Segment::Key(k) => k.as_str(),
-            Segment::Star => "*",
-        })
-        .collect::<Vec<_>>()
-        .join(".")
 }

@@ -11,12 +11,15 @@
 use regex::Regex;
 use serde_json::{Map, Value};
 
-pub(crate) use super::rule::{Pattern, Rule, Segment, Type};
+pub(crate) use super::rule::{Pattern, Rule, Segment, Type, pattern_text};
 
 /// A schema as Laravel's rules: `(attribute, rules)` in the order a developer writes them.
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     entries: Vec<(Pattern, Vec<Rule>)>,
+    /// Each entry's pattern as text, written once here rather than for every request
+    /// that matches a wildcard.
+    texts: Vec<String>,
 }
 
 /// Why a schema cannot become rules.
@@ -40,12 +43,22 @@ impl Plan {
             plan: &mut plan,
         };
         walk.object(document, &[], "")?;
-        Ok(plan)
+        Ok(Plan::of(plan.entries))
+    }
+
+    fn of(entries: Vec<(Pattern, Vec<Rule>)>) -> Plan {
+        let texts = entries.iter().map(|(p, _)| pattern_text(p)).collect();
+        Plan { entries, texts }
     }
 
     /// The entries, in order.
     pub(crate) fn entries(&self) -> &[(Pattern, Vec<Rule>)] {
         &self.entries
+    }
+
+    /// The pattern of entry `index` as Laravel writes it (`billing_properties.*.type`).
+    pub(crate) fn text(&self, index: usize) -> &str {
+        self.texts.get(index).map_or("", String::as_str)
     }
 
     /// Adds `rule` at the end of the rules of a top-level field (`unique` or `exists` on
@@ -57,7 +70,7 @@ impl Plan {
             Some((_, rules)) => rules.push(rule),
             None => entries.push((pattern, vec![rule])),
         }
-        Plan { entries }
+        Plan::of(entries)
     }
 }
 

@@ -15,6 +15,18 @@ pub(crate) enum Segment {
 /// A rule's attribute: `login`, `billing_info.billing_id`, `billing_properties.*.type`.
 pub(crate) type Pattern = Vec<Segment>;
 
+/// A pattern as Laravel writes it: `sync.*.intercom_id`.
+pub(crate) fn pattern_text(pattern: &[Segment]) -> String {
+    pattern
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => k.as_str(),
+            Segment::Star => "*",
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// The types a `type` keyword lists, as Laravel's rule checks would accept them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Type {
