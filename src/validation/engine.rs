@@ -48,9 +48,9 @@ pub(crate) fn validate(check: Checker<'_>, locale: Locale) -> Result<ErrorBag, O
         ),
     };
     for attribute in &attributes.list {
-        let traits = Traits::of(attribute.rules.iter().copied());
+        let traits = Traits::of(attribute.rules.iter());
         let mut name = Name::new(&attribute.keys);
-        for rule in &attribute.rules {
+        for rule in attribute.rules.iter() {
             run.validate_attribute(attribute, &mut name, traits, rule);
             if traits.implicit && run.should_stop(&mut name) {
                 break;

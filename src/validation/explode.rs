@@ -46,9 +46,34 @@ impl Budget {
 /// One attribute to validate, after the explosion.
 pub(super) struct Attribute<'p> {
     pub(super) keys: Vec<Key>,
-    pub(super) rules: Vec<&'p Rule>,
+    pub(super) rules: AttributeRules<'p>,
     /// The wildcard pattern it was reached through (Laravel's implicit attributes).
     pub(super) primary: Option<usize>,
+}
+
+/// An attribute's rules: its plan entry's, borrowed (nearly always), or the rules of
+/// several entries naming the same attribute, merged in order (Laravel's `mergeRules`).
+pub(super) enum AttributeRules<'p> {
+    Entry(&'p [Rule]),
+    Merged(Vec<&'p Rule>),
+}
+
+impl<'p> AttributeRules<'p> {
+    /// The rules, in order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &'p Rule> + '_ {
+        let (entry, merged): (&'p [Rule], &[&'p Rule]) = match self {
+            AttributeRules::Entry(rules) => (rules, &[]),
+            AttributeRules::Merged(rules) => (&[], rules),
+        };
+        entry.iter().chain(merged.iter().copied())
+    }
+
+    /// Appends `more` after these.
+    fn extend(&mut self, more: AttributeRules<'p>) {
+        let mut merged: Vec<&'p Rule> = self.iter().collect();
+        merged.extend(more.iter());
+        *self = AttributeRules::Merged(merged);
+    }
 }
 
 /// The attributes `plan` names for `data`, in Laravel's order.
@@ -121,7 +146,7 @@ impl<'p> Attributes<'p> {
     fn merge(&mut self, keys: Vec<Key>, rules: &'p [Rule], primary: Option<usize>) {
         self.add(Attribute {
             keys,
-            rules: rules.iter().collect(),
+            rules: AttributeRules::Entry(rules),
             primary,
         });
     }
@@ -190,10 +215,12 @@ fn gather(
         }
     };
     let mut leaves = Leaves {
-        list: Vec::new(),
+        list: Vec::with_capacity(4),
         budget,
     };
-    let mut path = explicit.clone();
+    // Sized for the whole pattern: the walk below pushes a key per segment after the `*`.
+    let mut path = Vec::with_capacity(pattern.len());
+    path.extend_from_slice(&explicit);
     if pattern.last() == Some(&Segment::Star) {
         dot_leaves(start, &mut path, &mut leaves)?;
     } else {

@@ -217,6 +217,39 @@ fn keys_outside_a_closed_object_are_prohibited_and_numeric_names_match_integer_k
 }
 
 #[test]
+fn a_wildcard_naming_an_explicit_attribute_adds_its_rules_after_the_explicit_ones() {
+    // `a.0` from `properties` and `a.*` from `additionalProperties` name the same attribute:
+    // Laravel's `mergeRules` appends the wildcard's rules to the explicit ones.
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "a": {
+                "type": "object",
+                "properties": {"0": {"type": "string"}},
+                "additionalProperties": {"type": "integer"}
+            }
+        }
+    });
+    assert_eq!(
+        failures(schema.clone(), r#"{"a": {"0": 1.5}}"#, Locale::En, &[]),
+        fields(&[(
+            "a.0",
+            &[
+                "The a.0 field must be a string.",
+                "The a.0 field must be an integer."
+            ]
+        )])
+    );
+    assert_eq!(
+        failures(schema, r#"{"a": {"0": "x", "1": "y"}}"#, Locale::En, &[]),
+        fields(&[
+            ("a.0", &["The a.0 field must be an integer."]),
+            ("a.1", &["The a.1 field must be an integer."]),
+        ])
+    );
+}
+
+#[test]
 fn any_of_single_requireds_is_required_without() {
     let schema = json!({
         "type": "object",
