@@ -6,8 +6,8 @@ use serde_json::Value;
 /// written.
 #[derive(Debug, Default)]
 pub(crate) struct LogExtras {
-    /// The failing attributes of a 422.
-    pub(super) fields: Vec<String>,
+    /// The failing attributes of a 422, comma-separated ([`failed_fields`]).
+    pub(super) fields: String,
     /// The body as the journal keeps it (`--log-bodies`).
     pub(super) body: Option<Value>,
     /// The fault that answered.
@@ -31,7 +31,7 @@ pub(super) fn log_request(
 ) {
     let micros = (seconds * 1e6).round();
     let latency_ms = micros / 1e3;
-    let fields = extras.fields.join(",");
+    let fields = extras.fields.as_str();
     let body = extras.body.as_ref().map(|b| b.to_string());
     let written = crate::logging::text_request_line(|line| {
         line.plain("method", method.as_str());
@@ -43,7 +43,7 @@ pub(super) fn log_request(
         line.str("rule", rule);
         line.str("route", route);
         if !fields.is_empty() {
-            line.str("fields", &fields);
+            line.str("fields", fields);
         }
         if let Some(fault) = extras.fault {
             line.str("fault", fault);
@@ -68,12 +68,24 @@ pub(super) fn log_request(
         session = session.unwrap_or("default"),
         rule,
         route,
-        fields = (!fields.is_empty()).then_some(fields.as_str()),
+        fields = (!fields.is_empty()).then_some(fields),
         fault = extras.fault,
         delay_ms = (extras.delay_ms > 0).then_some(extras.delay_ms),
         body = body.as_deref(),
         "request"
     );
+}
+
+/// The failing attributes of a 422 as the log line shows them: `login,password`.
+pub(super) fn failed_fields<'a>(attributes: impl Iterator<Item = &'a str>) -> String {
+    let mut fields = String::new();
+    for (i, attribute) in attributes.enumerate() {
+        if i > 0 {
+            fields.push(',');
+        }
+        fields.push_str(attribute);
+    }
+    fields
 }
 
 /// Whether request log lines are written (the level allows them).

@@ -38,7 +38,7 @@ mod refuse;
 mod state;
 
 pub(crate) use log::LogExtras;
-use log::{log_request, logging};
+use log::{failed_fields, log_request, logging};
 use record::{Recorded, journal_body, record};
 use refuse::{body_error, busy};
 pub(crate) use state::{AppState, ConnControl};
@@ -171,7 +171,7 @@ struct Handled {
     /// What the journal keeps of the body.
     journal_body: RecordedBody,
     /// The failing attributes of a 422 (gathered only for the log line).
-    failed: Vec<String>,
+    failed: String,
 }
 
 impl Handled {
@@ -182,7 +182,7 @@ impl Handled {
             fault: None,
             routed: true,
             journal_body: journal_body(input, body_len),
-            failed: Vec::new(),
+            failed: String::new(),
         }
     }
 
@@ -266,13 +266,13 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         fault,
         routed: true,
         journal_body: journal_body(request.raw().clone(), bytes.len()),
-        failed: Vec::new(),
+        failed: String::new(),
     };
     let mut handled = match decision.as_ref().map(|d| &d.respond.action) {
         Some(Action::Errors(bag)) => {
             let mut handled = scripted(Some(reply::rule_errors(bag, locale)), None);
             if logged {
-                handled.failed = bag.attributes().map(str::to_owned).collect();
+                handled.failed = failed_fields(bag.attributes());
             }
             handled
         }
@@ -458,10 +458,8 @@ fn default_behaviour(
     };
     let result = api::handle(&ctx, endpoint, &request.input);
     let failed = match &result {
-        Err(ApiError::Validation(bag)) if logging() => {
-            bag.attributes().map(str::to_owned).collect()
-        }
-        _ => Vec::new(),
+        Err(ApiError::Validation(bag)) if logging() => failed_fields(bag.attributes()),
+        _ => String::new(),
     };
     Handled {
         failed,
