@@ -70,9 +70,12 @@ impl<'p> AttributeRules<'p> {
 
     /// Appends `more` after these.
     fn extend(&mut self, more: AttributeRules<'p>) {
-        let mut merged: Vec<&'p Rule> = self.iter().collect();
-        merged.extend(more.iter());
-        *self = AttributeRules::Merged(merged);
+        if let AttributeRules::Entry(rules) = *self {
+            *self = AttributeRules::Merged(rules.iter().collect());
+        }
+        if let AttributeRules::Merged(rules) = self {
+            rules.extend(more.iter());
+        }
     }
 }
 

@@ -119,7 +119,7 @@ impl Shortcut {
         let mut visited = 0usize;
         let mut key_bytes = 0usize;
         // The attribute's keys under a `*`, one buffer for every such step.
-        let mut keys: Vec<Key> = Vec::new();
+        let mut starred: Vec<Key> = Vec::new();
         for step in &self.steps {
             let rules = &entries[step.index].1;
             match &step.reach {
@@ -133,21 +133,21 @@ impl Shortcut {
                     let Some(Value::Array(items)) = lookup(check.data, prefix) else {
                         continue;
                     };
-                    keys.clear();
-                    keys.extend_from_slice(prefix);
-                    keys.push(Key::Int(0));
-                    keys.extend_from_slice(rest);
+                    starred.clear();
+                    starred.extend_from_slice(prefix);
+                    starred.push(Key::Int(0));
+                    starred.extend_from_slice(rest);
                     for (key, item) in items.iter() {
                         visited += 1;
                         key_bytes += key.byte_len();
                         if visited > MAX_ATTRIBUTES || key_bytes > MAX_KEY_BYTES {
                             return false;
                         }
-                        keys[prefix.len()] = key.clone();
+                        starred[prefix.len()] = key.clone();
                         let value = rest
                             .iter()
                             .try_fold(item, |value, k| value.as_array()?.get(k));
-                        if !holds(check, &keys, Some(step.index), step.traits, rules, value) {
+                        if !holds(check, &starred, Some(step.index), step.traits, rules, value) {
                             return false;
                         }
                     }

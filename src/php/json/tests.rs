@@ -135,6 +135,28 @@ fn duplicate_keys_keep_their_place_in_small_and_large_objects_alike() {
     }
 }
 
+/// The eight-byte scan of each kind stops where a byte-by-byte scan does.
+fn assert_scans_agree(bytes: &[u8]) {
+    fn naive(bytes: &[u8], stop: fn(u8) -> bool) -> usize {
+        bytes.iter().position(|&b| stop(b)).unwrap_or(bytes.len())
+    }
+    assert_eq!(
+        plain_len::<Reading>(bytes),
+        naive(bytes, Reading::byte),
+        "{bytes:?}"
+    );
+    assert_eq!(
+        plain_len::<Writing>(bytes),
+        naive(bytes, Writing::byte),
+        "{bytes:?}"
+    );
+    assert_eq!(
+        plain_len::<WritingSlashes>(bytes),
+        naive(bytes, WritingSlashes::byte),
+        "{bytes:?}"
+    );
+}
+
 #[test]
 fn the_eight_byte_scan_stops_exactly_where_the_byte_scan_does() {
     // Every stop byte at every offset of words and tails, next to plain bytes just above
@@ -147,22 +169,7 @@ fn the_eight_byte_scan_stops_exactly_where_the_byte_scan_does() {
                 for &stop in &stops {
                     let mut bytes = vec![filler; len];
                     bytes[at] = stop;
-                    let naive = |f: fn(u8) -> bool| bytes.iter().position(|&b| f(b)).unwrap_or(len);
-                    assert_eq!(
-                        plain_len::<Reading>(&bytes),
-                        naive(Reading::byte),
-                        "{bytes:?}"
-                    );
-                    assert_eq!(
-                        plain_len::<Writing>(&bytes),
-                        naive(Writing::byte),
-                        "{bytes:?}"
-                    );
-                    assert_eq!(
-                        plain_len::<WritingSlashes>(&bytes),
-                        naive(WritingSlashes::byte),
-                        "{bytes:?}"
-                    );
+                    assert_scans_agree(&bytes);
                 }
             }
         }
@@ -191,21 +198,6 @@ fn the_eight_byte_scan_finds_the_first_of_several_stops() {
         let bytes: Vec<u8> = (0..len)
             .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
             .collect();
-        let naive = |f: fn(u8) -> bool| bytes.iter().position(|&b| f(b)).unwrap_or(len);
-        assert_eq!(
-            plain_len::<Reading>(&bytes),
-            naive(Reading::byte),
-            "{bytes:?}"
-        );
-        assert_eq!(
-            plain_len::<Writing>(&bytes),
-            naive(Writing::byte),
-            "{bytes:?}"
-        );
-        assert_eq!(
-            plain_len::<WritingSlashes>(&bytes),
-            naive(WritingSlashes::byte),
-            "{bytes:?}"
-        );
+        assert_scans_agree(&bytes);
     }
 }
