@@ -128,9 +128,7 @@ impl FormatTime for LogTime {
 /// nothing to escape.
 pub(super) fn write_quoted(out: &mut impl fmt::Write, value: &str) -> fmt::Result {
     // `Debug` escapes the same bytes as JSON among ASCII, and DEL besides.
-    if crate::php::is_plain_ascii(value.as_bytes())
-        && memchr::memchr(0x7f, value.as_bytes()).is_none()
-    {
+    if crate::php::is_plain_for_debug(value.as_bytes()) {
         out.write_char('"')?;
         out.write_str(value)?;
         out.write_char('"')

@@ -508,10 +508,22 @@ impl Stops for WritingSlashes {
     }
 }
 
-/// Whether `text` is written in a JSON string as it is: no quote, backslash, control byte
-/// or non-ASCII byte (checked eight bytes at a time).
-pub(crate) fn is_plain_ascii(text: &[u8]) -> bool {
-    plain_len::<Writing>(text) == text.len()
+/// Quoting as Rust's `Debug` does: what JSON escapes among ASCII, and DEL besides.
+struct Quoting;
+
+impl Stops for Quoting {
+    fn mask(x: u64) -> u64 {
+        equal(x, 0x7F) | Writing::mask(x)
+    }
+    fn byte(b: u8) -> bool {
+        b == 0x7F || Writing::byte(b)
+    }
+}
+
+/// Whether `Debug` writes `text` between its quotes as it is: no quote, backslash, control
+/// byte, DEL or non-ASCII byte (checked eight bytes at a time).
+pub(crate) fn is_plain_for_debug(text: &[u8]) -> bool {
+    plain_len::<Quoting>(text) == text.len()
 }
 
 /// How many bytes at the start of `bytes` are not stop bytes.

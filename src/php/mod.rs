@@ -16,7 +16,7 @@ use hashbrown::HashTable;
 
 use convert::numeric_string;
 pub(crate) use convert::{array_to_json, float_to_string, from_json, stripos_contains, to_json};
-pub(crate) use json::is_plain_ascii;
+pub(crate) use json::is_plain_for_debug;
 pub(crate) use json::write_value as write_json;
 
 /// A PHP value.

@@ -155,14 +155,20 @@ fn assert_scans_agree(bytes: &[u8]) {
         naive(bytes, WritingSlashes::byte),
         "{bytes:?}"
     );
+    assert_eq!(
+        plain_len::<Quoting>(bytes),
+        naive(bytes, Quoting::byte),
+        "{bytes:?}"
+    );
 }
 
 #[test]
 fn the_eight_byte_scan_stops_exactly_where_the_byte_scan_does() {
     // Every stop byte at every offset of words and tails, next to plain bytes just above
-    // and below it (0x1F/0x20, '!'/'"'/'#', '['/'\\'/']', '.'/'/'/'0', 0x7F/0x80).
-    let plain = [0x20u8, b'!', b'#', b'[', b']', b'.', b'0', 0x7F, b'a'];
-    let stops = [0x00u8, 0x1F, b'"', b'\\', b'/', 0x80, 0xFF];
+    // and below it (0x1F/0x20, '!'/'"'/'#', '['/'\\'/']', '.'/'/'/'0', '~'/0x7F/0x80).
+    // DEL is plain to all but `Quoting`.
+    let plain = [0x20u8, b'!', b'#', b'[', b']', b'.', b'0', b'~', 0x7F, b'a'];
+    let stops = [0x00u8, 0x1F, b'"', b'\\', b'/', 0x7F, 0x80, 0xFF];
     for len in 0..20 {
         for at in 0..len {
             for &filler in &plain {
