@@ -9,7 +9,6 @@ bare hyper baseline's, in one run.
     benches/instr.py --cache         # cachegrind instead: instructions and simulated L1
                                      # instruction and data cache misses per request
 
-
 Each figure is (I(N2) - I(N1)) / (N2 - N1): two runs of N1 and N2 keep-alive requests from one
 client cancel start-up and shutdown. User-space instructions do not depend on the machine's
 load, so figures from different runs compare (same binary, same inputs -> within a few %).
