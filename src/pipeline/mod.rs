@@ -54,6 +54,10 @@ pub struct Outcome {
     pub rule: Option<Arc<str>>,
     /// What the request's log line adds: failing fields, the body if `--log-bodies`.
     pub(crate) log: LogExtras,
+    /// The route label when a method override (`_method`, `X-HTTP-Method-Override`) routed
+    /// the request elsewhere than its own method would: Laravel serves the overridden route,
+    /// and the metrics and the log line name it. `None`: the request's own method's route.
+    pub(crate) overridden_route: Option<&'static str>,
 }
 
 /// How a request is answered.
@@ -79,10 +83,9 @@ pub(crate) async fn handle(
 ) -> Response<Body> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let labels = (
-        router::label(&parts.method, parts.uri.path()),
-        router::method_label(&parts.method),
-    );
+    // The route of the request's own method; a method override can change it (`process`).
+    let wire_route = router::label(&parts.method, parts.uri.path());
+    let method_label = router::method_label(&parts.method);
     let method = parts.method.clone();
     // Asked once: the level is read through `tracing`'s dispatcher, about 80 instructions.
     let logged = logging();
@@ -92,12 +95,12 @@ pub(crate) async fn handle(
         .then(|| parts.headers.get(SESSION_HEADER))
         .flatten()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let count = |status: u16, rule: Option<&str>, extras: &LogExtras| {
+    let count = |route: &'static str, status: u16, rule: Option<&str>, extras: &LogExtras| {
         let seconds = started.elapsed().as_secs_f64();
         let rule = rule.unwrap_or("default");
         state
             .metrics
-            .request(labels.0, labels.1, status, rule, seconds);
+            .request(route, method_label, status, rule, seconds);
         if logged {
             let target = target.as_deref().unwrap_or_default();
             log_request(
@@ -107,7 +110,7 @@ pub(crate) async fn handle(
                 seconds,
                 session.as_deref(),
                 rule,
-                labels.0,
+                route,
                 extras,
             );
         }
@@ -126,11 +129,17 @@ pub(crate) async fn handle(
         Ok(read) => read,
         Err(e) => {
             let response = body_error(&state, &parts, e);
-            count(response.status().as_u16(), None, &LogExtras::default());
+            count(
+                wire_route,
+                response.status().as_u16(),
+                None,
+                &LogExtras::default(),
+            );
             return response;
         }
     };
     let outcome = process(&state, parts, bytes);
+    let route = outcome.overridden_route.unwrap_or(wire_route);
     drop(request_held);
     state.wait(outcome.delay_ms).await;
     match outcome.answer {
@@ -144,6 +153,7 @@ pub(crate) async fn handle(
                 }
             }
             count(
+                route,
                 response.status().as_u16(),
                 outcome.rule.as_deref(),
                 &outcome.log,
@@ -152,7 +162,7 @@ pub(crate) async fn handle(
         }
         Answer::Drop { reset, hold_ms } => {
             state.wait(hold_ms).await;
-            count(0, outcome.rule.as_deref(), &outcome.log);
+            count(route, 0, outcome.rule.as_deref(), &outcome.log);
             conn.kill(reset);
             // The connection task drops the connection, and this future with it.
             std::future::pending().await
@@ -207,6 +217,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
             delay_ms: 0,
             rule: None,
             log: LogExtras::default(),
+            overridden_route: None,
         };
     }
     let session = match session_of(state, &parts) {
@@ -250,6 +261,12 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
 
     let logged = logging();
     let request = input::read(&parts.method, &parts.headers, parts.uri.query(), &bytes);
+    let overridden_route = match &request.method {
+        Ok(method) if *method == parts.method => None,
+        Ok(method) => Some(router::label(method, parts.uri.path())),
+        // Not a method: Laravel's 404.
+        Err(_) => Some("unmatched"),
+    };
     let decision = current.rules().has_rules().then(|| {
         let body = php::array_to_json(request.raw());
         current.rules().evaluate(&RequestView {
@@ -350,6 +367,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         delay_ms,
         rule: decision.map(|d| d.label),
         log,
+        overridden_route,
     }
 }
 
@@ -359,6 +377,7 @@ fn respond(reply: Reply, diagnostics: &[String]) -> Outcome {
         delay_ms: 0,
         rule: None,
         log: LogExtras::default(),
+        overridden_route: None,
     }
 }
 

@@ -78,6 +78,21 @@ async fn json_log_lines_carry_the_request_and_never_a_password() {
         .send(Method::POST, USERS, JSON_HEADERS, invalid.to_string())
         .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Laravel routes this POST as the update: the line names that route.
+    let update = json!({"login": "log@x.com", "password": SECRET});
+    let answer = client
+        .send(
+            Method::POST,
+            &format!("{USERS}?_method=PATCH"),
+            &[
+                ("content-type", "application/json"),
+                ("accept", "application/json"),
+                ("x-mock-session", "logs"),
+            ],
+            update.to_string(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
     drop(client);
     sigterm_and_wait(&mut child, "-TERM");
     let status = child.wait().await.unwrap();
@@ -96,7 +111,7 @@ async fn json_log_lines_carry_the_request_and_never_a_password() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
     let requests: Vec<&Value> = lines.iter().filter(|l| l["message"] == "request").collect();
-    assert_eq!(requests.len(), 2, "{stderr}");
+    assert_eq!(requests.len(), 3, "{stderr}");
     let created = requests[0];
     assert_eq!(created["level"], "INFO");
     assert_eq!(created["method"], "POST");
@@ -112,6 +127,11 @@ async fn json_log_lines_carry_the_request_and_never_a_password() {
     let refused = requests[1];
     assert_eq!(refused["status"], 422);
     assert_eq!(refused["fields"], "login,type,status");
+    let updated = requests[2];
+    assert_eq!(updated["method"], "POST");
+    assert_eq!(updated["path"], format!("{USERS}?_method=PATCH"));
+    assert_eq!(updated["route"], "user_update");
+    assert_eq!(updated["status"], 200);
     assert!(lines.iter().any(|l| l["message"] == "listening"));
     assert!(lines.iter().any(|l| l["message"] == "stopped"));
 }
@@ -261,6 +281,51 @@ async fn metrics_parse_and_move_as_requests_arrive() {
 }
 
 /// Opens the live stream; returns the response body to read events from.
+#[tokio::test]
+async fn a_method_override_is_counted_under_the_route_laravel_served() {
+    let server = TestServer::start().await;
+    let mut client = server.connect().await;
+    assert_eq!(
+        client.post(USERS, &user("over@x.com")).await.status,
+        StatusCode::OK
+    );
+    let override_to = |method: &str| format!("{USERS}?_method={method}");
+    let answer = client
+        .post(
+            &override_to("PATCH"),
+            &json!({"login": "over@x.com", "status": "blocked"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = client
+        .post(&override_to("DELETE"), &json!({"login": "over@x.com"}))
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    // Not a method at all: Laravel's 404.
+    let answer = client.post(&override_to("PAT%20CH"), &json!({})).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    let after = scrape(&server).await;
+    let posted = |route: &'static str, status: &'static str| {
+        value(
+            &after,
+            "vms_mock_requests_total",
+            &[("route", route), ("method", "POST"), ("status", status)],
+        )
+    };
+    assert_eq!(posted("user_create", "200"), 1.0);
+    assert_eq!(posted("user_update", "200"), 1.0);
+    assert_eq!(posted("user_delete", "204"), 1.0);
+    assert_eq!(posted("unmatched", "404"), 1.0);
+    assert_eq!(
+        value(
+            &after,
+            "vms_mock_request_duration_seconds_count",
+            &[("route", "user_create")]
+        ),
+        1.0
+    );
+}
+
 async fn subscribe(addr: std::net::SocketAddr, query: &str) -> hyper::body::Incoming {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
