@@ -137,29 +137,17 @@ fn duplicate_keys_keep_their_place_in_small_and_large_objects_alike() {
 
 /// The eight-byte scan of each kind stops where a byte-by-byte scan does.
 fn assert_scans_agree(bytes: &[u8]) {
-    fn naive(bytes: &[u8], stop: fn(u8) -> bool) -> usize {
-        bytes.iter().position(|&b| stop(b)).unwrap_or(bytes.len())
+    fn agree<S: Stops>(bytes: &[u8], kind: &str) {
+        let naive = bytes
+            .iter()
+            .position(|&b| S::byte(b))
+            .unwrap_or(bytes.len());
+        assert_eq!(plain_len::<S>(bytes), naive, "{kind} {bytes:?}");
     }
-    assert_eq!(
-        plain_len::<Reading>(bytes),
-        naive(bytes, Reading::byte),
-        "{bytes:?}"
-    );
-    assert_eq!(
-        plain_len::<Writing>(bytes),
-        naive(bytes, Writing::byte),
-        "{bytes:?}"
-    );
-    assert_eq!(
-        plain_len::<WritingSlashes>(bytes),
-        naive(bytes, WritingSlashes::byte),
-        "{bytes:?}"
-    );
-    assert_eq!(
-        plain_len::<Quoting>(bytes),
-        naive(bytes, Quoting::byte),
-        "{bytes:?}"
-    );
+    agree::<Reading>(bytes, "Reading");
+    agree::<Writing>(bytes, "Writing");
+    agree::<WritingSlashes>(bytes, "WritingSlashes");
+    agree::<Quoting>(bytes, "Quoting");
 }
 
 #[test]
