@@ -192,7 +192,12 @@ pub(crate) fn label(method: &Method, path: &str) -> &'static str {
     if is_admin(trim_path(path)) {
         return "admin";
     }
-    match route(method, path) {
+    label_of(&route(method, path))
+}
+
+/// [`label`] of a vendor path already routed.
+pub(crate) fn label_of(routed: &Result<Route, RouteError>) -> &'static str {
+    match routed {
         Ok(Route::Api(endpoint)) => endpoint.label(),
         Ok(Route::Options { .. }) => "options",
         Ok(Route::Admin(_)) => "admin",

@@ -54,10 +54,9 @@ pub struct Outcome {
     pub rule: Option<Arc<str>>,
     /// What the request's log line adds: failing fields, the body if `--log-bodies`.
     pub(crate) log: LogExtras,
-    /// The route label when a method override (`_method`, `X-HTTP-Method-Override`) routed
-    /// the request elsewhere than its own method would: Laravel serves the overridden route,
-    /// and the metrics and the log line name it. `None`: the request's own method's route.
-    pub(crate) overridden_route: Option<&'static str>,
+    /// The route that served it, for the metrics and the log line: after a method override
+    /// (`_method`, `X-HTTP-Method-Override`) the one Laravel routes to, as the handler does.
+    pub(crate) route: &'static str,
 }
 
 /// How a request is answered.
@@ -83,8 +82,6 @@ pub(crate) async fn handle(
 ) -> Response<Body> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    // The route of the request's own method; a method override can change it (`process`).
-    let wire_route = router::label(&parts.method, parts.uri.path());
     let method_label = router::method_label(&parts.method);
     let method = parts.method.clone();
     // Asked once: the level is read through `tracing`'s dispatcher, about 80 instructions.
@@ -130,7 +127,7 @@ pub(crate) async fn handle(
         Err(e) => {
             let response = body_error(&state, &parts, e);
             count(
-                wire_route,
+                router::label(&parts.method, parts.uri.path()),
                 response.status().as_u16(),
                 None,
                 &LogExtras::default(),
@@ -139,7 +136,7 @@ pub(crate) async fn handle(
         }
     };
     let outcome = process(&state, parts, bytes);
-    let route = outcome.overridden_route.unwrap_or(wire_route);
+    let route = outcome.route;
     drop(request_held);
     state.wait(outcome.delay_ms).await;
     match outcome.answer {
@@ -217,13 +214,14 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
             delay_ms: 0,
             rule: None,
             log: LogExtras::default(),
-            overridden_route: None,
+            route: router::label(&parts.method, parts.uri.path()),
         };
     }
     let session = match session_of(state, &parts) {
         Ok(session) => session,
         Err(e) => {
-            return respond(reply::admin(Err(e), Default::default()), &[]);
+            let route = router::label(&parts.method, parts.uri.path());
+            return respond(reply::admin(Err(e), Default::default()), &[], route);
         }
     };
     let current = session.state();
@@ -256,17 +254,18 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
                 allowed,
             }),
         });
-        return respond(reply::admin(result, locale), &[]);
+        return respond(reply::admin(result, locale), &[], "admin");
     }
 
     let logged = logging();
     let request = input::read(&parts.method, &parts.headers, parts.uri.query(), &bytes);
-    let overridden_route = match &request.method {
-        Ok(method) if *method == parts.method => None,
-        Ok(method) => Some(router::label(method, parts.uri.path())),
-        // Not a method: Laravel's 404.
-        Err(_) => Some("unmatched"),
+    // Routed once, on the method Laravel routes by (an override's); an override that is no
+    // method is Laravel's 404, answered before routing.
+    let route = match &request.method {
+        Ok(method) => router::route(method, parts.uri.path()),
+        Err(_) => Err(RouteError::NotFound),
     };
+    let route_label = router::label_of(&route);
     let decision = current.rules().has_rules().then(|| {
         let body = php::array_to_json(request.raw());
         current.rules().evaluate(&RequestView {
@@ -315,6 +314,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
             &current,
             &parts,
             request,
+            route,
             &negotiation,
             &mut diagnostics,
             bytes.len(),
@@ -367,17 +367,17 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         delay_ms,
         rule: decision.map(|d| d.label),
         log,
-        overridden_route,
+        route: route_label,
     }
 }
 
-fn respond(reply: Reply, diagnostics: &[String]) -> Outcome {
+fn respond(reply: Reply, diagnostics: &[String], route: &'static str) -> Outcome {
     Outcome {
         answer: Answer::Respond(reply.into_response(diagnostics)),
         delay_ms: 0,
         rule: None,
         log: LogExtras::default(),
-        overridden_route: None,
+        route,
     }
 }
 
@@ -423,14 +423,16 @@ fn session_of(state: &AppState, parts: &Parts) -> Result<Arc<Session>, AdminErro
         .map_err(|e| AdminError::BadRequest(e.to_string()))
 }
 
-/// The mock's default behaviour: route (on the method Laravel routes by) and run the vendor
-/// handler. Also says whether a route served the request, and what the journal records of
-/// the body (the input the handler validated, passwords redacted).
+/// The mock's default behaviour: answer the route (found on the method Laravel routes by)
+/// with the vendor handler. Also says whether a route served the request, and what the
+/// journal records of the body (the input the handler validated, passwords redacted).
+#[allow(clippy::too_many_arguments)]
 fn default_behaviour(
     state: &AppState,
     current: &SessionState,
     parts: &Parts,
     request: LaravelRequest,
+    route: Result<Route, RouteError>,
     negotiation: &Negotiation,
     diagnostics: &mut Vec<String>,
     body_len: usize,
@@ -449,7 +451,7 @@ fn default_behaviour(
             "no Accept: application/json; the real API would answer a validation failure with a 302 redirect"
         }.into());
     }
-    let endpoint = match router::route(method, parts.uri.path()) {
+    let endpoint = match route {
         Ok(Route::Api(endpoint)) => endpoint,
         Ok(Route::Options { allowed }) => {
             return Handled::answered(reply::options(allowed), request.into_raw(), body_len);
