@@ -8,14 +8,15 @@
 //! paths, so a key's dots never split it, and where Laravel's string handling shows
 //! through (display names, `:input`) the same rules are applied to the joined text.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 
 use super::Overload;
 use super::bag::ErrorBag;
 use super::explode::{Attribute, Attributes, explode, lookup, lookup_text, text};
+use super::late_index::LateIndex;
 use super::messages::{
     self, Locale, SizeKind, display_attribute, has_placeholder, replace_ascii_case_insensitive,
-    replace_placeholder, ucfirst,
+    replace_noting_colons, replace_placeholder, ucfirst,
 };
 use super::normalise::is_blank_string;
 use super::plan::{Plan, Rule, Segment, Type, pattern_text};
@@ -41,15 +42,11 @@ pub(crate) fn validate(check: Checker<'_>, locale: Locale) -> Result<ErrorBag, O
         locale,
         attributes: &attributes,
         bag: ErrorBag::default(),
-        // Sized for the usual handful of implicit failures, so it is not rehashed as it fills.
-        stopped: HashSet::with_capacity_and_hasher(
-            attributes.list.len().min(16),
-            foldhash::fast::RandomState::default(),
-        ),
+        stopped: Stopped::default(),
     };
     for attribute in &attributes.list {
         let traits = Traits::of(attribute.rules.iter());
-        let mut name = Name::new(&attribute.keys);
+        let mut name = Name::new(attribute);
         for rule in attribute.rules.iter() {
             run.validate_attribute(attribute, &mut name, traits, rule);
             if traits.implicit && run.should_stop(&mut name) {
@@ -63,19 +60,23 @@ pub(crate) fn validate(check: Checker<'_>, locale: Locale) -> Result<ErrorBag, O
     Ok(run.bag)
 }
 
-/// An attribute's text (`billing_properties.0.type`), built the first time it is needed.
+/// An attribute's text (`billing_properties.0.type`): the plan's, or built the first time
+/// it is needed.
 struct Name<'k> {
     keys: &'k [Key],
-    text: Option<String>,
+    text: Option<Cow<'k, str>>,
 }
 
 impl<'k> Name<'k> {
-    fn new(keys: &'k [Key]) -> Self {
-        Name { keys, text: None }
+    fn new(attribute: &'k Attribute<'_>) -> Self {
+        Name {
+            keys: &attribute.keys,
+            text: attribute.text.map(Cow::Borrowed),
+        }
     }
 
     fn text(&mut self) -> &str {
-        self.text.get_or_insert_with(|| text(self.keys))
+        self.text.get_or_insert_with(|| Cow::Owned(text(self.keys)))
     }
 }
 
@@ -120,9 +121,34 @@ struct Run<'a, 'p> {
     locale: Locale,
     attributes: &'a Attributes<'p>,
     bag: ErrorBag,
-    /// The attributes (as text) where an implicit rule failed: all `shouldStopValidating`
-    /// asks of Laravel's `failedRules`.
-    stopped: HashSet<String, foldhash::fast::RandomState>,
+    /// The attributes where an implicit rule failed: all `shouldStopValidating` asks of
+    /// Laravel's `failedRules`.
+    stopped: Stopped,
+}
+
+/// Attributes (as text) in the order they were added, found by a scan while they are a
+/// handful (a 422's usual count, where hashing each text cost more) and by an index after.
+#[derive(Default)]
+struct Stopped {
+    list: Vec<String>,
+    index: LateIndex<String>,
+}
+
+impl Stopped {
+    fn contains(&self, name: &str) -> bool {
+        !self.list.is_empty()
+            && self
+                .index
+                .position(&self.list, name, String::as_str)
+                .is_some()
+    }
+
+    fn insert(&mut self, name: &str) {
+        if !self.contains(name) {
+            self.list.push(name.to_owned());
+            self.index.pushed(&self.list, Clone::clone);
+        }
+    }
 }
 
 // ---- the rules ------------------------------------------------------------------------------
@@ -341,7 +367,7 @@ impl<'a, 'p> Run<'a, 'p> {
     /// Laravel's `shouldStopValidating`: after an implicit rule failed on an attribute that
     /// has one.
     fn should_stop(&self, name: &mut Name<'_>) -> bool {
-        !self.stopped.is_empty() && self.stopped.contains(name.text())
+        !self.stopped.list.is_empty() && self.stopped.contains(name.text())
     }
 
     fn add_failure(
@@ -364,8 +390,8 @@ impl<'a, 'p> Run<'a, 'p> {
         let template = messages::template(rule, kind, self.locale);
         let message = self.replacements(template, attribute, name, rule);
         self.bag.add(name, message);
-        if rule.is_implicit() && !self.stopped.contains(name) {
-            self.stopped.insert(name.to_owned());
+        if rule.is_implicit() {
+            self.stopped.insert(name);
         }
     }
 
@@ -405,7 +431,11 @@ impl<'a, 'p> Run<'a, 'p> {
         name: &str,
         rule: &Rule,
     ) -> String {
-        let mut message = attribute_replaced(template, &self.displayable(attribute, name));
+        let (mut message, colon) = attribute_replaced(template, &self.displayable(attribute, name));
+        if !colon {
+            // Every other placeholder starts with `:`: none is left (nearly every message).
+            return message;
+        }
         if has_placeholder(&message, ":input") {
             let actual = lookup_text(self.check.data, name);
             if actual.is_none_or(Value::is_scalar_or_null) {
@@ -495,7 +525,7 @@ pub(crate) fn word(field: &str, rule: &Rule, numeric: bool, locale: Locale) -> S
     } else {
         SizeKind::String
     };
-    let message = attribute_replaced(
+    let (message, _) = attribute_replaced(
         messages::template(rule, kind, locale),
         &display_attribute(field),
     );
@@ -506,14 +536,15 @@ pub(crate) fn word(field: &str, rule: &Rule, numeric: bool, locale: Locale) -> S
     }
 }
 
-/// A template with `:attribute`, `:ATTRIBUTE` and `:Attribute` replaced. Each replacement is
-/// made only when its placeholder is there: this runs for every failure of a 422.
-fn attribute_replaced(template: &str, shown: &str) -> String {
-    let mut message =
-        replace_placeholder(template, ":attribute", shown).unwrap_or_else(|| template.to_owned());
+/// A template with `:attribute`, `:ATTRIBUTE` and `:Attribute` replaced, and whether the
+/// message may still hold a `:` (so another placeholder). Each replacement is made only when
+/// its placeholder is there: this runs for every failure of a 422.
+fn attribute_replaced(template: &str, shown: &str) -> (String, bool) {
+    let (replaced, colon) = replace_noting_colons(template, ":attribute", shown);
+    let mut message = replaced.unwrap_or_else(|| template.to_owned());
     // Both other forms start with `:`; nearly no message has one left.
-    if memchr::memchr(b':', message.as_bytes()).is_none() {
-        return message;
+    if !colon {
+        return (message, false);
     }
     if has_placeholder(&message, ":ATTRIBUTE") {
         message = message.replace(":ATTRIBUTE", &shown.to_uppercase());
@@ -521,7 +552,7 @@ fn attribute_replaced(template: &str, shown: &str) -> String {
     if has_placeholder(&message, ":Attribute") {
         message = message.replace(":Attribute", &ucfirst(shown));
     }
-    message
+    (message, true)
 }
 
 fn param(text: &str) -> f64 {

@@ -3,6 +3,7 @@
 //! given input, in Laravel's order, with `data_set`'s and `Arr::dot`'s quirks. Attributes are
 //! key paths, so a key holding `.` or `*` is never split.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::Overload;
@@ -45,7 +46,10 @@ impl Budget {
 
 /// One attribute to validate, after the explosion.
 pub(super) struct Attribute<'p> {
-    pub(super) keys: Vec<Key>,
+    /// Its key path: the plan's own for an attribute a plain pattern names.
+    pub(super) keys: Cow<'p, [Key]>,
+    /// Its text when the plan has it written (a plain pattern's), else built when needed.
+    pub(super) text: Option<&'p str>,
     pub(super) rules: AttributeRules<'p>,
     /// The wildcard pattern it was reached through (Laravel's implicit attributes).
     pub(super) primary: Option<usize>,
@@ -106,7 +110,7 @@ pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>
                         let mut path = keys.clone();
                         path.push(key.clone());
                         budget.take(&path)?;
-                        explicit.merge(path, std::slice::from_ref(&PROHIBITED), None);
+                        explicit.merge(path.into(), std::slice::from_ref(&PROHIBITED), None);
                     }
                 }
             }
@@ -118,7 +122,20 @@ pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>
                 explicit.implicit.push(plan.text(index));
             }
             for keys in found {
-                expanded.merge(keys, rules, Some(index));
+                expanded.merge(keys.into(), rules, Some(index));
+            }
+        } else if let Some((path, alone)) = plan.path(index) {
+            let attribute = Attribute {
+                keys: Cow::Borrowed(path),
+                text: Some(plan.text(index)),
+                rules: AttributeRules::Entry(rules),
+                primary: None,
+            };
+            if alone {
+                // No attribute before it can have these keys: nothing to look for.
+                explicit.push(attribute);
+            } else {
+                explicit.add(attribute);
             }
         } else {
             explicit.merge(pattern.iter().map(segment_key).collect(), rules, None);
@@ -146,9 +163,10 @@ pub(super) struct Attributes<'p> {
 }
 
 impl<'p> Attributes<'p> {
-    fn merge(&mut self, keys: Vec<Key>, rules: &'p [Rule], primary: Option<usize>) {
+    fn merge(&mut self, keys: Cow<'p, [Key]>, rules: &'p [Rule], primary: Option<usize>) {
         self.add(Attribute {
             keys,
+            text: None,
             rules: AttributeRules::Entry(rules),
             primary,
         });
@@ -159,16 +177,19 @@ impl<'p> Attributes<'p> {
     fn add(&mut self, attribute: Attribute<'p>) {
         match self.position(&attribute.keys) {
             Some(i) => self.list[i].rules.extend(attribute.rules),
-            None => {
-                self.list.push(attribute);
-                self.index.pushed(&self.list, |a| a.keys.clone());
-            }
+            None => self.push(attribute),
         }
+    }
+
+    /// Appends an attribute known to be new.
+    fn push(&mut self, attribute: Attribute<'p>) {
+        self.list.push(attribute);
+        self.index.pushed(&self.list, |a| a.keys.to_vec());
     }
 
     /// Where the attribute with these keys is.
     pub(super) fn position(&self, keys: &[Key]) -> Option<usize> {
-        self.index.position(&self.list, keys, |a| a.keys.as_slice())
+        self.index.position(&self.list, keys, |a| &*a.keys)
     }
 }
 

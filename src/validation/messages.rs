@@ -316,9 +316,21 @@ pub(crate) fn replace_ascii_case_insensitive(haystack: &str, needle: &str, with:
 /// `str::replace`'s general search on the short texts of messages (it runs several times
 /// for every failure of a 422).
 pub(crate) fn replace_placeholder(text: &str, placeholder: &str, with: &str) -> Option<String> {
+    replace_noting_colons(text, placeholder, with).0
+}
+
+/// [`replace_placeholder`], and whether its result can still hold a `:` (the text had one
+/// besides the placeholder's, or `with` brought one): when not, no other placeholder can
+/// be left, which spares the searches for them.
+pub(crate) fn replace_noting_colons(
+    text: &str,
+    placeholder: &str,
+    with: &str,
+) -> (Option<String>, bool) {
     debug_assert!(placeholder.starts_with(':'));
     let bytes = text.as_bytes();
     let mut out: Option<String> = None;
+    let mut colon_left = false;
     let mut copied = 0;
     let mut at = 0;
     while let Some(offset) = bytes.get(at..).and_then(|rest| memchr::memchr(b':', rest)) {
@@ -330,13 +342,16 @@ pub(crate) fn replace_placeholder(text: &str, placeholder: &str, with: &str) -> 
             copied = found + placeholder.len();
             at = copied;
         } else {
+            colon_left = true;
             at = found + 1;
         }
     }
-    out.map(|mut out| {
+    let replaced = out.map(|mut out| {
         out.push_str(&text[copied..]);
         out
-    })
+    });
+    let brought = replaced.is_some() && with.as_bytes().contains(&b':');
+    (replaced, colon_left || brought)
 }
 
 /// Whether `text` holds `placeholder` (which starts with `:`), looking only where a `:` is.
@@ -377,6 +392,28 @@ mod tests {
         assert!(has_placeholder("a :input b", ":input"));
         assert!(!has_placeholder("a :inpu input", ":input"));
         assert!(!stripos_contains("The :inde", "index"));
+    }
+
+    #[test]
+    fn a_replacement_says_whether_a_colon_can_be_left() {
+        for (text, with, colon_left) in [
+            ("The :attribute field is required.", "login", false),
+            (
+                "The :attribute may not be greater than :max.",
+                "login",
+                true,
+            ),
+            ("The :attribute field is required.", "a:b", true),
+            ("no placeholder here", "a:b", false),
+            ("a lone : here", "x", true),
+            (":attribute:attribute", "x", false),
+        ] {
+            let (replaced, left) = replace_noting_colons(text, ":attribute", with);
+            let result = replaced.unwrap_or_else(|| text.into());
+            assert_eq!(result, text.replace(":attribute", with), "{text}");
+            assert_eq!(left, colon_left, "{text} with {with}");
+            assert_eq!(left, result.contains(':'), "{text} with {with}");
+        }
     }
 
     #[test]

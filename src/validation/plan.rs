@@ -11,6 +11,8 @@
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use crate::php::Key;
+
 pub(crate) use super::rule::{Pattern, Rule, Segment, Type, pattern_text};
 
 /// A schema as Laravel's rules: `(attribute, rules)` in the order a developer writes them.
@@ -20,6 +22,30 @@ pub(crate) struct Plan {
     /// Each entry's pattern as text, written once here rather than for every request
     /// that matches a wildcard.
     texts: Vec<String>,
+    /// Each entry's key path when its pattern has no `*`: the one attribute it names,
+    /// whatever the input, built once here rather than for every request that fails.
+    paths: Vec<Option<Vec<Key>>>,
+    /// Whether no earlier entry can name the attribute of an entry with a path (no entry
+    /// of the same path, no `additionalProperties: false` one whose unknown keys could):
+    /// the explosion then appends it without looking for it first.
+    alone: Vec<bool>,
+}
+
+/// Whether an `additionalProperties: false` entry (`prefix`, `known`) can prohibit the
+/// attribute at `path`: a key one level under an object it reaches, not among its known keys.
+fn prohibits(prefix: &[Segment], known: &[String], path: &[Key]) -> bool {
+    let Some((last, parent)) = path.split_last() else {
+        return false;
+    };
+    parent.len() == prefix.len()
+        && parent
+            .iter()
+            .zip(prefix)
+            .all(|(key, segment)| match segment {
+                Segment::Star => true,
+                Segment::Key(k) => key.matches(k),
+            })
+        && !known.iter().any(|k| last.matches(k))
 }
 
 /// Why a schema cannot become rules.
@@ -48,7 +74,39 @@ impl Plan {
 
     fn of(entries: Vec<(Pattern, Vec<Rule>)>) -> Plan {
         let texts = entries.iter().map(|(p, _)| pattern_text(p)).collect();
-        Plan { entries, texts }
+        let paths: Vec<Option<Vec<Key>>> = entries
+            .iter()
+            .map(|(pattern, rules)| match rules.as_slice() {
+                [Rule::OnlyKeys(_)] => None,
+                _ => pattern
+                    .iter()
+                    .map(|s| match s {
+                        Segment::Key(k) => Some(Key::from_str(k)),
+                        Segment::Star => None,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let alone = (0..entries.len())
+            .map(|i| {
+                let Some(path) = &paths[i] else {
+                    return false;
+                };
+                entries[..i]
+                    .iter()
+                    .zip(&paths)
+                    .all(|((earlier, rules), other)| match rules.as_slice() {
+                        [Rule::OnlyKeys(known)] => !prohibits(earlier, known, path),
+                        _ => other.as_ref() != Some(path),
+                    })
+            })
+            .collect();
+        Plan {
+            entries,
+            texts,
+            paths,
+            alone,
+        }
     }
 
     /// The entries, in order.
@@ -59,6 +117,13 @@ impl Plan {
     /// The pattern of entry `index` as Laravel writes it (`billing_properties.*.type`).
     pub(crate) fn text(&self, index: usize) -> &str {
         self.texts.get(index).map_or("", String::as_str)
+    }
+
+    /// The attribute entry `index` names when its pattern has no `*`, and whether it is
+    /// the first entry that can name it.
+    pub(crate) fn path(&self, index: usize) -> Option<(&[Key], bool)> {
+        let path = self.paths.get(index)?.as_deref()?;
+        Some((path, self.alone.get(index).copied().unwrap_or(false)))
     }
 
     /// Adds `rule` at the end of the rules of a top-level field (`unique` or `exists` on
@@ -362,6 +427,33 @@ mod tests {
                 format!("{} => {}", attr.join("."), rules.join("|"))
             })
             .collect()
+    }
+
+    #[test]
+    fn a_plain_entry_knows_whether_an_earlier_one_can_name_its_attribute() {
+        let key = |s: &str| Segment::Key(s.into());
+        let plan = Plan::of(vec![
+            (vec![key("a")], vec![Rule::OnlyKeys(vec!["x".into()])]),
+            (vec![key("a"), key("x")], vec![Rule::String]),
+            // Not a known key of `a`: an unknown key there may already be prohibited.
+            (vec![key("a"), key("y")], vec![Rule::String]),
+            (vec![key("b")], vec![Rule::Required]),
+            (vec![key("b")], vec![Rule::String]),
+            (vec![key("c"), Segment::Star], vec![Rule::String]),
+        ]);
+        let named = |i: usize| plan.path(i).map(|(path, alone)| (path.to_vec(), alone));
+        assert_eq!(named(0), None);
+        assert_eq!(
+            named(1),
+            Some((vec![Key::from_str("a"), Key::from_str("x")], true))
+        );
+        assert_eq!(
+            named(2),
+            Some((vec![Key::from_str("a"), Key::from_str("y")], false))
+        );
+        assert_eq!(named(3), Some((vec![Key::from_str("b")], true)));
+        assert_eq!(named(4), Some((vec![Key::from_str("b")], false)));
+        assert_eq!(named(5), None);
     }
 
     #[test]
