@@ -449,10 +449,11 @@ pub(crate) fn write_string(out: &mut Vec<u8>, s: &str, escape_slashes: bool) {
 
 /// The bytes a JSON string stops at, found eight at a time: `mask` marks, in a
 /// little-endian word of eight bytes, the high bit of its first stop byte (and perhaps of
-/// bytes after it, never of one before: it is zero exactly when the word holds none), `byte`
-/// says whether a byte is one.
+/// bytes after it, never of one before: it is zero exactly when the word holds none); `byte`
+/// says whether one byte is a stop, the reference the scan tests hold `mask` to.
 trait Stops {
     fn mask(x: u64) -> u64;
+    #[cfg(test)]
     fn byte(b: u8) -> bool;
 }
 
@@ -479,6 +480,7 @@ impl Stops for Reading {
     fn mask(x: u64) -> u64 {
         below(x, 0x20) | equal(x, b'"') | equal(x, b'\\')
     }
+    #[cfg(test)]
     fn byte(b: u8) -> bool {
         b < 0x20 || b == b'"' || b == b'\\'
     }
@@ -491,6 +493,7 @@ impl Stops for Writing {
     fn mask(x: u64) -> u64 {
         (x & HIGH_BITS) | Reading::mask(x)
     }
+    #[cfg(test)]
     fn byte(b: u8) -> bool {
         b >= 0x80 || Reading::byte(b)
     }
@@ -503,6 +506,7 @@ impl Stops for WritingSlashes {
     fn mask(x: u64) -> u64 {
         equal(x, b'/') | Writing::mask(x)
     }
+    #[cfg(test)]
     fn byte(b: u8) -> bool {
         b == b'/' || Writing::byte(b)
     }
@@ -515,6 +519,7 @@ impl Stops for Quoting {
     fn mask(x: u64) -> u64 {
         equal(x, 0x7F) | Writing::mask(x)
     }
+    #[cfg(test)]
     fn byte(b: u8) -> bool {
         b == 0x7F || Writing::byte(b)
     }
@@ -537,9 +542,26 @@ fn plain_len<S: Stops>(bytes: &[u8]) -> usize {
         }
         i += 8;
     }
+    // The last few bytes (most keys and values are shorter than a word) as one word too,
+    // padded with a byte that stops no scan, rather than tested one at a time.
     let rest = bytes.get(i..).unwrap_or_default();
-    i + rest.iter().position(|&b| S::byte(b)).unwrap_or(rest.len())
+    if rest.is_empty() {
+        return i;
+    }
+    let word = rest
+        .iter()
+        .rev()
+        .fold(PADDING, |word, &b| (word << 8) | u64::from(b));
+    let mask = S::mask(word);
+    if mask != 0 {
+        // A mark in the padding can only follow a stop in `rest`: the lowest is real.
+        return i + (mask.trailing_zeros() / 8) as usize;
+    }
+    i + rest.len()
 }
+
+/// Eight `A`s: plain to every scan, and no borrow reaches past a plain byte.
+const PADDING: u64 = u64::from_le_bytes([b'A'; 8]);
 
 #[cfg(test)]
 mod tests;
