@@ -7,7 +7,7 @@
 use super::{Outcome, RequestContext, Success};
 use crate::php::Array;
 use crate::store::{LICENSE_LEVELS, Licenses};
-use crate::validation::{Rule, SchemaId};
+use crate::validation::{Bound, Rule, SchemaId};
 
 /// The levels asked for, as Laravel's `integer` rule read them (`"5"`, `5.0` and `true`
 /// are integers; validation has refused anything else).
@@ -34,7 +34,7 @@ pub(super) fn set(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
         Ok(false) => Err(ctx.login_gone()),
         Err(short) => Err(ctx.field_error(
             LICENSE_LEVELS[short.level],
-            Rule::Max(short.remaining.to_string()),
+            Rule::Max(Bound::new(short.remaining.to_string())),
             true,
         )),
     }

@@ -269,12 +269,12 @@ impl<'a> Checker<'a> {
             // A string has no more characters than bytes: within the bound by its byte
             // length, it needs no count (nearly every string is).
             Rule::Max(n) => match v {
-                Value::Str(s) if !traits.numeric && s.len() as f64 <= param(n) => true,
-                _ => size(traits, v) <= param(n),
+                Value::Str(s) if !traits.numeric && s.len() as f64 <= n.value() => true,
+                _ => size(traits, v) <= n.value(),
             },
-            Rule::Min(n) => size(traits, v) >= param(n),
-            Rule::Gt(n) => v.is_numeric() && size(traits, v) > param(n),
-            Rule::Lt(n) => v.is_numeric() && size(traits, v) < param(n),
+            Rule::Min(n) => size(traits, v) >= n.value(),
+            Rule::Gt(n) => v.is_numeric() && size(traits, v) > n.value(),
+            Rule::Lt(n) => v.is_numeric() && size(traits, v) < n.value(),
             Rule::MultipleOf(n) => match (v.as_number(), Value::str(n.as_str()).as_number()) {
                 (Some(x), Some(m)) if m != 0.0 => (x / m).fract().abs() < 1e-9,
                 _ => false,
@@ -482,7 +482,8 @@ impl<'a, 'p> Run<'a, 'p> {
         match rule {
             Rule::Max(n) => replaced(":max", n),
             Rule::Min(n) => replaced(":min", n),
-            Rule::Gt(n) | Rule::Lt(n) | Rule::MultipleOf(n) => replaced(":value", n),
+            Rule::Gt(n) | Rule::Lt(n) => replaced(":value", n),
+            Rule::MultipleOf(n) => replaced(":value", n),
             Rule::In(allowed) => {
                 let values: Vec<String> = allowed
                     .iter()
@@ -530,8 +531,8 @@ pub(crate) fn word(field: &str, rule: &Rule, numeric: bool, locale: Locale) -> S
         &display_attribute(field),
     );
     match rule {
-        Rule::Max(n) => message.replace(":max", n),
-        Rule::Min(n) => message.replace(":min", n),
+        Rule::Max(n) => message.replace(":max", &n[..]),
+        Rule::Min(n) => message.replace(":min", &n[..]),
         _ => message,
     }
 }
@@ -553,13 +554,4 @@ fn attribute_replaced(template: &str, shown: &str) -> (String, bool) {
         message = message.replace(":Attribute", &ucfirst(shown));
     }
     (message, true)
-}
-
-fn param(text: &str) -> f64 {
-    // Nearly every parameter is a small whole number (`max:255`), read far more cheaply as
-    // one.
-    match text.parse::<u32>() {
-        Ok(n) => f64::from(n),
-        Err(_) => text.parse().unwrap_or(f64::NAN),
-    }
 }

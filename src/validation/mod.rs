@@ -36,7 +36,7 @@ use engine::Checker;
 pub(crate) use engine::Logins;
 pub use messages::{Locale, UnknownLocale};
 use plan::Plan;
-pub(crate) use plan::Rule;
+pub(crate) use plan::{Bound, Rule};
 use shortcut::Shortcut;
 
 /// The input is more than Laravel could validate within PHP's limits (`max_execution_time`,

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::php::Key;
 
-pub(crate) use super::rule::{Pattern, Rule, Segment, Type, pattern_text};
+pub(crate) use super::rule::{Bound, Pattern, Rule, Segment, Type, pattern_text};
 
 /// A schema as Laravel's rules: `(attribute, rules)` in the order a developer writes them.
 #[derive(Debug, Default)]
@@ -279,13 +279,13 @@ impl Walk<'_> {
             match keyword.as_str() {
                 "type" => rules.extend(type_rules(value, element)),
                 "maxLength" | "maximum" | "maxItems" | "maxProperties" => {
-                    rules.extend(number().map(Rule::Max));
+                    rules.extend(number().map(|n| Rule::Max(Bound::new(n))));
                 }
                 "minLength" | "minimum" | "minItems" | "minProperties" => {
-                    rules.extend(number().map(Rule::Min));
+                    rules.extend(number().map(|n| Rule::Min(Bound::new(n))));
                 }
-                "exclusiveMinimum" => rules.extend(number().map(Rule::Gt)),
-                "exclusiveMaximum" => rules.extend(number().map(Rule::Lt)),
+                "exclusiveMinimum" => rules.extend(number().map(|n| Rule::Gt(Bound::new(n)))),
+                "exclusiveMaximum" => rules.extend(number().map(|n| Rule::Lt(Bound::new(n)))),
                 "multipleOf" => rules.extend(number().map(Rule::MultipleOf)),
                 "enum" => rules.push(Rule::In(
                     value

@@ -44,6 +44,46 @@ pub(crate) enum Type {
     Null,
 }
 
+/// A size rule's parameter: its text, as messages show it, and the number Laravel compares
+/// with, read once here (`max:255` is checked for nearly every field of every request).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Bound {
+    text: String,
+    value: f64,
+}
+
+impl Bound {
+    /// The parameter written `text` (a schema's number, or a count the mock computes; a
+    /// text that were no number would compare as NaN and never pass).
+    pub(crate) fn new(text: String) -> Bound {
+        // Nearly every parameter is a small whole number, read far more cheaply as one.
+        let value = match text.parse::<u32>() {
+            Ok(n) => f64::from(n),
+            Err(_) => text.parse().unwrap_or(f64::NAN),
+        };
+        Bound { text, value }
+    }
+
+    /// The number compared with.
+    pub(crate) fn value(&self) -> f64 {
+        self.value
+    }
+}
+
+impl std::ops::Deref for Bound {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// A Laravel validation rule, with what it needs to check and to word its message.
 #[derive(Clone, Debug)]
 pub(crate) enum Rule {
@@ -68,13 +108,13 @@ pub(crate) enum Rule {
     /// when any of them does, worded as the first one's rule.
     AnyType(Vec<Type>),
     /// `max:N` (characters, number, items or kilobytes, as Laravel sizes the value).
-    Max(String),
+    Max(Bound),
     /// `min:N`.
-    Min(String),
+    Min(Bound),
     /// `gt:N` (`exclusiveMinimum`).
-    Gt(String),
+    Gt(Bound),
     /// `lt:N` (`exclusiveMaximum`).
-    Lt(String),
+    Lt(Bound),
     /// `multiple_of:N`.
     MultipleOf(String),
     /// `in:a,b,...` (`enum`, `const`).
