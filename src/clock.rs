@@ -3,6 +3,7 @@
 //! Calendar arithmetic and RFC 3339 parsing are `jiff`'s; this module only chooses the
 //! instant and writes Laravel's fixed-width `YYYY-MM-DDTHH:MM:SS.000000Z`.
 
+use std::cell::Cell;
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -89,28 +90,44 @@ impl Timestamp {
 
     /// Appends Laravel's JSON date format, `2023-05-02T10:18:50.000000Z`.
     pub fn write_laravel(self, out: &mut Vec<u8>) {
-        // Fixed-width digits straight into the buffer: this runs for every rendered user,
-        // where `jiff`'s strftime costs about ten times as much and its civil conversion
-        // as much again as this whole function (benches/README.md).
-        let [year, month, day, hour, minute, second] = civil(self.0);
-        let mut text = *b"0000-00-00T00:00:00.000000Z";
-        for (at, value, width) in [
-            (0, year, 4),
-            (5, month, 2),
-            (8, day, 2),
-            (11, hour, 2),
-            (14, minute, 2),
-            (17, second, 2),
-        ] {
-            let mut value = value;
-            for digit in text[at..at + width].iter_mut().rev() {
-                // The fields are in range (years 0 to 9999): each digit is 0 to 9.
-                *digit = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
+        thread_local! {
+            /// The last second this thread wrote, and its text: the users a server renders
+            /// within one second (every create answer) share it.
+            static LAST: Cell<(i64, [u8; 27])> = const { Cell::new((i64::MIN, [0; 27])) };
         }
+        let text = LAST.with(|last| match last.get() {
+            (second, text) if second == self.0 => text,
+            _ => {
+                let text = laravel_text(self.0);
+                last.set((self.0, text));
+                text
+            }
+        });
         out.extend_from_slice(&text);
     }
+}
+
+/// Laravel's JSON date format of a Unix time, in fixed-width digits: `jiff`'s strftime
+/// costs about ten times as much, and its civil conversion as much again (benches/README.md).
+fn laravel_text(seconds: i64) -> [u8; 27] {
+    let [year, month, day, hour, minute, second] = civil(seconds);
+    let mut text = *b"0000-00-00T00:00:00.000000Z";
+    for (at, value, width) in [
+        (0, year, 4),
+        (5, month, 2),
+        (8, day, 2),
+        (11, hour, 2),
+        (14, minute, 2),
+        (17, second, 2),
+    ] {
+        let mut value = value;
+        for digit in text[at..at + width].iter_mut().rev() {
+            // The fields are in range (years 0 to 9999): each digit is 0 to 9.
+            *digit = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    text
 }
 
 /// Year, month, day, hour, minute and second (UTC) of a Unix time: Howard Hinnant's
@@ -178,6 +195,25 @@ mod tests {
                 jiff_text(seconds),
                 "{seconds}"
             );
+        }
+    }
+
+    #[test]
+    fn a_second_written_again_comes_out_the_same() {
+        // The thread's last second is reused; a different one replaces it.
+        let text = |seconds: i64| {
+            let mut out = Vec::new();
+            Timestamp::from_unix_seconds(seconds).write_laravel(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        for (seconds, expected) in [
+            (1_683_022_730, "2023-05-02T10:18:50.000000Z"),
+            (1_683_022_730, "2023-05-02T10:18:50.000000Z"),
+            (1_683_022_731, "2023-05-02T10:18:51.000000Z"),
+            (1_683_022_730, "2023-05-02T10:18:50.000000Z"),
+            (MIN_SECONDS, "0000-01-01T00:00:00.000000Z"),
+        ] {
+            assert_eq!(text(seconds), expected);
         }
     }
 
