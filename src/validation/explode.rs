@@ -96,7 +96,7 @@ pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>
     let mut expanded = Attributes::default();
     for (index, (pattern, rules)) in plan.entries().iter().enumerate() {
         if let [Rule::OnlyKeys(known)] = rules.as_slice() {
-            for keys in expand_prefix(pattern, data, &mut budget)? {
+            for keys in expand_prefix(plan.keyed(index), data, &mut budget)? {
                 let object = if keys.is_empty() {
                     data
                 } else {
@@ -117,7 +117,7 @@ pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>
             continue;
         }
         if pattern.contains(&Segment::Star) {
-            let found = gather(pattern, data, &mut budget)?;
+            let found = gather(plan.keyed(index), data, &mut budget)?;
             if !found.is_empty() {
                 explicit.implicit.push(plan.text(index));
             }
@@ -195,15 +195,12 @@ impl<'p> Attributes<'p> {
 
 /// The concrete arrays an `additionalProperties: false` pattern names.
 fn expand_prefix(
-    pattern: &[Segment],
+    pattern: &[Option<Key>],
     data: &Array,
     budget: &mut Budget,
 ) -> Result<Vec<Vec<Key>>, Overload> {
-    if pattern.is_empty() {
-        return Ok(vec![Vec::new()]);
-    }
-    if pattern.iter().all(|s| *s != Segment::Star) {
-        return Ok(vec![pattern.iter().map(segment_key).collect()]);
+    if let Some(keys) = pattern.iter().cloned().collect::<Option<Vec<Key>>>() {
+        return Ok(vec![keys]);
     }
     gather(pattern, data, budget)
 }
@@ -215,25 +212,28 @@ fn segment_key(s: &Segment) -> Key {
     }
 }
 
-/// The attributes a wildcard pattern expands to, in Laravel's order
-/// (`ValidationData::initializeAndGatherData` then the pattern match).
+/// The attributes a wildcard pattern (its keys as PHP keys them, `None` for `*`) expands
+/// to, in Laravel's order (`ValidationData::initializeAndGatherData` then the pattern
+/// match).
 fn gather(
-    pattern: &[Segment],
+    pattern: &[Option<Key>],
     data: &Array,
     budget: &mut Budget,
 ) -> Result<Vec<Vec<Key>>, Overload> {
     let star = pattern
         .iter()
-        .position(|s| *s == Segment::Star)
+        .position(Option::is_none)
         .unwrap_or(pattern.len());
-    let explicit: Vec<Key> = pattern[..star].iter().map(segment_key).collect();
+    // Sized for the whole pattern: the walk below pushes a key per segment after the `*`.
+    let mut path: Vec<Key> = Vec::with_capacity(pattern.len());
+    path.extend(pattern[..star].iter().flatten().cloned());
     // extractDataFromPath: nothing at all when the explicit part is missing.
     let root: Value;
-    let start: &Value = if explicit.is_empty() {
+    let start: &Value = if path.is_empty() {
         root = Value::Array(data.clone());
         &root
     } else {
-        match lookup(data, &explicit) {
+        match lookup(data, &path) {
             Some(v) => v,
             None => return Ok(Vec::new()),
         }
@@ -242,10 +242,7 @@ fn gather(
         list: Vec::with_capacity(4),
         budget,
     };
-    // Sized for the whole pattern: the walk below pushes a key per segment after the `*`.
-    let mut path = Vec::with_capacity(pattern.len());
-    path.extend_from_slice(&explicit);
-    if pattern.last() == Some(&Segment::Star) {
+    if matches!(pattern.last(), Some(None)) {
         dot_leaves(start, &mut path, &mut leaves)?;
     } else {
         set_leaves(start, &pattern[star..], &mut path, &mut leaves)?;
@@ -312,7 +309,7 @@ fn dot_leaves(value: &Value, path: &mut Vec<Key>, out: &mut Leaves<'_>) -> Resul
 /// was missing, a non-array in the way replaced by an array).
 fn set_leaves(
     value: &Value,
-    rest: &[Segment],
+    rest: &[Option<Key>],
     path: &mut Vec<Key>,
     out: &mut Leaves<'_>,
 ) -> Result<(), Overload> {
@@ -320,7 +317,7 @@ fn set_leaves(
         return out.push(path);
     };
     match (segment, value) {
-        (Segment::Star, Value::Array(array)) => {
+        (None, Value::Array(array)) => {
             if array.is_empty() {
                 out.push(path)?;
             }
@@ -332,11 +329,10 @@ fn set_leaves(
             Ok(())
         }
         // A non-array under `*` becomes `[]`, which `Arr::dot` keeps as a leaf.
-        (Segment::Star, _) => out.push(path),
-        (Segment::Key(name), Value::Array(array)) => {
-            let key = Key::from_str(name);
+        (None, _) => out.push(path),
+        (Some(key), Value::Array(array)) => {
             path.push(key.clone());
-            let found = match array.get(&key) {
+            let found = match array.get(key) {
                 Some(child) if !more.is_empty() => set_leaves(child, more, path, out),
                 _ => set_leaves(&Value::Array(Array::new()), more, path, out),
             };
@@ -344,9 +340,9 @@ fn set_leaves(
             found
         }
         // An uploaded file is an object: `data_set` sets a property, `Arr::dot` stops there.
-        (Segment::Key(_), Value::File(_)) => out.push(path),
-        (Segment::Key(name), _) => {
-            path.push(Key::from_str(name));
+        (Some(_), Value::File(_)) => out.push(path),
+        (Some(key), _) => {
+            path.push(key.clone());
             let found = set_leaves(&Value::Array(Array::new()), more, path, out);
             path.pop();
             found
@@ -357,14 +353,14 @@ fn set_leaves(
 /// Whether a key path matches a pattern: literal segments equal, `*` any key (`[^.]*`), or
 /// with `empty_stars == false` any non-empty key (`[^.]+`). A key holding `.` or `*` is
 /// escaped by Laravel, so it never equals a literal.
-fn matches_pattern(keys: &[Key], pattern: &[Segment], empty_stars: bool) -> bool {
+fn matches_pattern(keys: &[Key], pattern: &[Option<Key>], empty_stars: bool) -> bool {
     keys.len() == pattern.len()
         && keys
             .iter()
             .zip(pattern)
             .all(|(key, segment)| match segment {
-                Segment::Star => empty_stars || *key != Key::Str("".into()),
-                Segment::Key(name) => key.matches(name),
+                None => empty_stars || !matches!(key, Key::Str(s) if s.is_empty()),
+                Some(literal) => key == literal,
             })
 }
 

@@ -22,6 +22,9 @@ pub(crate) struct Plan {
     /// Each entry's pattern as text, written once here rather than for every request
     /// that matches a wildcard.
     texts: Vec<String>,
+    /// Each entry's pattern with its keys as PHP keys them (`None` for `*`), for the
+    /// explosion to compare with the input's keys as they are.
+    keyed: Vec<Vec<Option<Key>>>,
     /// Each entry's key path when its pattern has no `*`: the one attribute it names,
     /// whatever the input, built once here rather than for every request that fails.
     paths: Vec<Option<Vec<Key>>>,
@@ -74,17 +77,24 @@ impl Plan {
 
     fn of(entries: Vec<(Pattern, Vec<Rule>)>) -> Plan {
         let texts = entries.iter().map(|(p, _)| pattern_text(p)).collect();
-        let paths: Vec<Option<Vec<Key>>> = entries
+        let keyed: Vec<Vec<Option<Key>>> = entries
             .iter()
-            .map(|(pattern, rules)| match rules.as_slice() {
-                [Rule::OnlyKeys(_)] => None,
-                _ => pattern
+            .map(|(pattern, _)| {
+                pattern
                     .iter()
                     .map(|s| match s {
                         Segment::Key(k) => Some(Key::from_str(k)),
                         Segment::Star => None,
                     })
-                    .collect(),
+                    .collect()
+            })
+            .collect();
+        let paths: Vec<Option<Vec<Key>>> = entries
+            .iter()
+            .zip(&keyed)
+            .map(|((_, rules), keys)| match rules.as_slice() {
+                [Rule::OnlyKeys(_)] => None,
+                _ => keys.iter().cloned().collect(),
             })
             .collect();
         let alone = (0..entries.len())
@@ -104,6 +114,7 @@ impl Plan {
         Plan {
             entries,
             texts,
+            keyed,
             paths,
             alone,
         }
@@ -117,6 +128,11 @@ impl Plan {
     /// The pattern of entry `index` as Laravel writes it (`billing_properties.*.type`).
     pub(crate) fn text(&self, index: usize) -> &str {
         self.texts.get(index).map_or("", String::as_str)
+    }
+
+    /// The pattern of entry `index` with its keys as PHP keys them, `None` for each `*`.
+    pub(crate) fn keyed(&self, index: usize) -> &[Option<Key>] {
+        self.keyed.get(index).map_or(&[], Vec::as_slice)
     }
 
     /// The attribute entry `index` names when its pattern has no `*`, and whether it is
