@@ -20,15 +20,17 @@
 //!   for more than Laravel could validate) still decide.
 
 use super::engine::{Checker, Traits};
-use super::explode::lookup;
 use super::plan::{Rule, Segment};
-use crate::php::{Key, Value};
+use crate::php::{Array, Key, Value};
 
 /// Attributes one shortcut pass visits at most before leaving the input to the engine,
 /// far below the engine's own bound on expansion.
 const MAX_ATTRIBUTES: usize = 256;
 /// Bytes of keys under `*` one pass visits at most.
 const MAX_KEY_BYTES: usize = 16 << 10;
+/// Top-level fields one pass finds once each and remembers (`billing_info` is the start of
+/// four steps of the create plan); a plan naming more finds the others at every step.
+const ROOTS: usize = 16;
 
 /// A plan's attributes as the shortcut visits them, built once with the plan.
 #[derive(Debug, Clone)]
@@ -42,6 +44,26 @@ struct Step {
     index: usize,
     reach: Reach,
     traits: Traits,
+    /// Which of the remembered top-level fields its path starts with, if any.
+    root: Option<usize>,
+}
+
+/// The top-level fields found so far in one pass, by [`Step::root`].
+struct Roots<'a> {
+    found: [Option<Option<&'a Value>>; ROOTS],
+}
+
+impl<'a> Roots<'a> {
+    /// The value at `keys`, its top-level field found once per pass when `root` says which.
+    fn lookup(&mut self, data: &'a Array, root: Option<usize>, keys: &[Key]) -> Option<&'a Value> {
+        let (first, rest) = keys.split_first()?;
+        let top = match root.and_then(|r| self.found.get_mut(r)) {
+            Some(slot) => *slot.get_or_insert_with(|| data.get(first)),
+            None => data.get(first),
+        };
+        rest.iter()
+            .try_fold(top?, |value, key| value.as_array()?.get(key))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +100,8 @@ impl Shortcut {
     /// built for.
     pub(super) fn compile(entries: &[(Vec<Segment>, Vec<Rule>)]) -> Option<Shortcut> {
         let mut steps = Vec::with_capacity(entries.len());
+        // The distinct top-level keys the steps start with, in order.
+        let mut firsts: Vec<Key> = Vec::new();
         for (index, (pattern, rules)) in entries.iter().enumerate() {
             let reach = if let [Rule::OnlyKeys(known)] = rules.as_slice() {
                 Reach::Only {
@@ -103,10 +127,23 @@ impl Shortcut {
                     Some(_) => return None,
                 }
             };
+            let first = match &reach {
+                Reach::Path(keys) => keys.first(),
+                Reach::Each { prefix, .. } => prefix.first(),
+                Reach::Only { path, .. } => path.first(),
+            };
+            let root = first.map(|key| match firsts.iter().position(|k| k == key) {
+                Some(i) => i,
+                None => {
+                    firsts.push(key.clone());
+                    firsts.len() - 1
+                }
+            });
             steps.push(Step {
                 index,
                 reach,
                 traits: Traits::of(rules),
+                root: root.filter(|&r| r < ROOTS),
             });
         }
         Some(Shortcut { steps })
@@ -120,17 +157,21 @@ impl Shortcut {
         let mut key_bytes = 0usize;
         // The attribute's keys under a `*`, one buffer for every such step.
         let mut starred: Vec<Key> = Vec::new();
+        let mut roots = Roots {
+            found: [None; ROOTS],
+        };
         for step in &self.steps {
             let rules = &entries[step.index].1;
             match &step.reach {
                 Reach::Path(keys) => {
-                    let value = lookup(check.data, keys);
+                    let value = roots.lookup(check.data, step.root, keys);
                     if !holds(check, keys, None, step.traits, rules, value) {
                         return false;
                     }
                 }
                 Reach::Each { prefix, rest } => {
-                    let Some(Value::Array(items)) = lookup(check.data, prefix) else {
+                    let Some(Value::Array(items)) = roots.lookup(check.data, step.root, prefix)
+                    else {
                         continue;
                     };
                     starred.clear();
@@ -156,7 +197,9 @@ impl Shortcut {
                     let object = if path.is_empty() {
                         Some(check.data)
                     } else {
-                        lookup(check.data, path).and_then(Value::as_array)
+                        roots
+                            .lookup(check.data, step.root, path)
+                            .and_then(Value::as_array)
                     };
                     if object
                         .is_some_and(|object| object.iter().any(|(key, _)| !known.contains(key)))
