@@ -47,8 +47,10 @@ pub(crate) fn validate(check: Checker<'_>, locale: Locale) -> Result<ErrorBag, O
     for attribute in &attributes.list {
         let traits = Traits::of(attribute.rules.iter());
         let mut name = Name::new(attribute);
+        // Looked up once: nothing changes the input while it is validated.
+        let value = lookup(run.check.data, &attribute.keys);
         for rule in attribute.rules.iter() {
-            run.validate_attribute(attribute, &mut name, traits, rule);
+            run.validate_attribute(attribute, &mut name, traits, rule, value);
             if traits.implicit && run.should_stop(&mut name) {
                 break;
             }
@@ -347,11 +349,11 @@ impl<'a, 'p> Run<'a, 'p> {
         name: &mut Name<'_>,
         traits: Traits,
         rule: &Rule,
+        value: Option<&Value>,
     ) {
         if matches!(rule, Rule::Nullable) {
             return;
         }
-        let value = lookup(self.check.data, &attribute.keys);
         let clean = !matches!(rule, Rule::Unique | Rule::Exists) || !self.bag.has(name.text());
         if !Checker::validatable(traits, rule, value, clean) {
             return;
@@ -399,15 +401,18 @@ impl<'a, 'p> Run<'a, 'p> {
     /// implicit attribute (reached through a wildcard, with no key Laravel had to escape) or
     /// is itself a wildcard pattern that matched (a key `*` cleans back to one), else
     /// `Str::snake`'d.
-    fn displayable(&self, attribute: &Attribute<'_>, name: &str) -> String {
+    fn displayable<'s>(&self, attribute: &'s Attribute<'_>, name: &'s str) -> Cow<'s, str> {
         let escaped = attribute
             .keys
             .iter()
             .any(|k| matches!(k, Key::Str(s) if s.contains(['.', '*'])));
         if (attribute.primary.is_some() && !escaped) || self.attributes.implicit.contains(&name) {
-            name.to_owned()
+            Cow::Borrowed(name)
         } else {
-            display_attribute(name)
+            match attribute.shown {
+                Some(shown) => Cow::Borrowed(shown),
+                None => Cow::Owned(display_attribute(name)),
+            }
         }
     }
 

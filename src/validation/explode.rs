@@ -50,6 +50,8 @@ pub(super) struct Attribute<'p> {
     pub(super) keys: Cow<'p, [Key]>,
     /// Its text when the plan has it written (a plain pattern's), else built when needed.
     pub(super) text: Option<&'p str>,
+    /// Its text `Str::snake`'d as messages show it, when the plan has it written.
+    pub(super) shown: Option<&'p str>,
     pub(super) rules: AttributeRules<'p>,
     /// The wildcard pattern it was reached through (Laravel's implicit attributes).
     pub(super) primary: Option<usize>,
@@ -128,6 +130,7 @@ pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>
             let attribute = Attribute {
                 keys: Cow::Borrowed(path),
                 text: Some(plan.text(index)),
+                shown: plan.shown(index),
                 rules: AttributeRules::Entry(rules),
                 primary: None,
             };
@@ -167,6 +170,7 @@ impl<'p> Attributes<'p> {
         self.add(Attribute {
             keys,
             text: None,
+            shown: None,
             rules: AttributeRules::Entry(rules),
             primary,
         });

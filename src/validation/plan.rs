@@ -11,6 +11,7 @@
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use super::messages::display_attribute;
 use crate::php::Key;
 
 pub(crate) use super::rule::{Bound, Pattern, Rule, Segment, Type, pattern_text};
@@ -28,6 +29,8 @@ pub(crate) struct Plan {
     /// Each entry's key path when its pattern has no `*`: the one attribute it names,
     /// whatever the input, built once here rather than for every request that fails.
     paths: Vec<Option<Vec<Key>>>,
+    /// The text of each entry with a path as messages show it (`billing info.billing id`).
+    shown: Vec<Option<String>>,
     /// Whether no earlier entry can name the attribute of an entry with a path (no entry
     /// of the same path, no `additionalProperties: false` one whose unknown keys could):
     /// the explosion then appends it without looking for it first.
@@ -76,7 +79,7 @@ impl Plan {
     }
 
     fn of(entries: Vec<(Pattern, Vec<Rule>)>) -> Plan {
-        let texts = entries.iter().map(|(p, _)| pattern_text(p)).collect();
+        let texts: Vec<String> = entries.iter().map(|(p, _)| pattern_text(p)).collect();
         let keyed: Vec<Vec<Option<Key>>> = entries
             .iter()
             .map(|(pattern, _)| {
@@ -111,11 +114,17 @@ impl Plan {
                     })
             })
             .collect();
+        let shown = paths
+            .iter()
+            .zip(&texts)
+            .map(|(path, text)| path.as_ref().map(|_| display_attribute(text)))
+            .collect();
         Plan {
             entries,
             texts,
             keyed,
             paths,
+            shown,
             alone,
         }
     }
@@ -133,6 +142,11 @@ impl Plan {
     /// The pattern of entry `index` with its keys as PHP keys them, `None` for each `*`.
     pub(crate) fn keyed(&self, index: usize) -> &[Option<Key>] {
         self.keyed.get(index).map_or(&[], Vec::as_slice)
+    }
+
+    /// How messages show the attribute of an entry whose pattern has no `*`.
+    pub(crate) fn shown(&self, index: usize) -> Option<&str> {
+        self.shown.get(index)?.as_deref()
     }
 
     /// The attribute entry `index` names when its pattern has no `*`, and whether it is
@@ -446,7 +460,7 @@ mod tests {
     }
 
     #[test]
-    fn a_plain_entry_knows_whether_an_earlier_one_can_name_its_attribute() {
+    fn a_plain_entry_knows_its_attribute_and_whether_an_earlier_one_can_name_it() {
         let key = |s: &str| Segment::Key(s.into());
         let plan = Plan::of(vec![
             (vec![key("a")], vec![Rule::OnlyKeys(vec!["x".into()])]),
@@ -456,6 +470,7 @@ mod tests {
             (vec![key("b")], vec![Rule::Required]),
             (vec![key("b")], vec![Rule::String]),
             (vec![key("c"), Segment::Star], vec![Rule::String]),
+            (vec![key("billingId")], vec![Rule::String]),
         ]);
         let named = |i: usize| plan.path(i).map(|(path, alone)| (path.to_vec(), alone));
         assert_eq!(named(0), None);
@@ -470,6 +485,10 @@ mod tests {
         assert_eq!(named(3), Some((vec![Key::from_str("b")], true)));
         assert_eq!(named(4), Some((vec![Key::from_str("b")], false)));
         assert_eq!(named(5), None);
+        // How messages show each attribute with a path, written once.
+        assert_eq!(plan.shown(1), Some("a.x"));
+        assert_eq!(plan.shown(5), None);
+        assert_eq!(plan.shown(6), Some("billing id"));
     }
 
     #[test]
