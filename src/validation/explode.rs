@@ -210,10 +210,7 @@ fn expand_prefix(
 }
 
 fn segment_key(s: &Segment) -> Key {
-    match s {
-        Segment::Key(k) => Key::from_str(k),
-        Segment::Star => Key::Str("*".into()),
-    }
+    s.key().unwrap_or_else(|| Key::Str("*".into()))
 }
 
 /// The attributes a wildcard pattern (its keys as PHP keys them, `None` for `*`) expands

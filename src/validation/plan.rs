@@ -82,15 +82,7 @@ impl Plan {
         let texts: Vec<String> = entries.iter().map(|(p, _)| pattern_text(p)).collect();
         let keyed: Vec<Vec<Option<Key>>> = entries
             .iter()
-            .map(|(pattern, _)| {
-                pattern
-                    .iter()
-                    .map(|s| match s {
-                        Segment::Key(k) => Some(Key::from_str(k)),
-                        Segment::Star => None,
-                    })
-                    .collect()
-            })
+            .map(|(pattern, _)| pattern.iter().map(Segment::key).collect())
             .collect();
         let paths: Vec<Option<Vec<Key>>> = entries
             .iter()

@@ -3,6 +3,8 @@
 
 use regex::Regex;
 
+use crate::php::Key;
+
 /// One segment of a rule's attribute pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Segment {
@@ -10,6 +12,16 @@ pub(crate) enum Segment {
     Key(String),
     /// `*`: every key of the array there.
     Star,
+}
+
+impl Segment {
+    /// The key as PHP keys it (`"5"` is `Int(5)`); `None` for `*`.
+    pub(crate) fn key(&self) -> Option<Key> {
+        match self {
+            Segment::Key(k) => Some(Key::from_str(k)),
+            Segment::Star => None,
+        }
+    }
 }
 
 /// A rule's attribute: `login`, `billing_info.billing_id`, `billing_properties.*.type`.

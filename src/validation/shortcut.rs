@@ -77,13 +77,7 @@ enum Reach {
 }
 
 fn keys(segments: &[Segment]) -> Option<Vec<Key>> {
-    segments
-        .iter()
-        .map(|s| match s {
-            Segment::Key(k) => Some(Key::from_str(k)),
-            Segment::Star => None,
-        })
-        .collect()
+    segments.iter().map(Segment::key).collect()
 }
 
 /// Whether two patterns can name the same attribute.
