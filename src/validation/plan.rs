@@ -20,21 +20,33 @@ pub(crate) use super::rule::{Bound, Pattern, Rule, Segment, Type, pattern_text};
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     entries: Vec<(Pattern, Vec<Rule>)>,
-    /// Each entry's pattern as text, written once here rather than for every request
-    /// that matches a wildcard.
-    texts: Vec<String>,
-    /// Each entry's pattern with its keys as PHP keys them (`None` for `*`), for the
-    /// explosion to compare with the input's keys as they are.
-    keyed: Vec<Vec<Option<Key>>>,
-    /// Each entry's key path when its pattern has no `*`: the one attribute it names,
-    /// whatever the input, built once here rather than for every request that fails.
-    paths: Vec<Option<Vec<Key>>>,
-    /// The text of each entry with a path as messages show it (`billing info.billing id`).
-    shown: Vec<Option<String>>,
-    /// Whether no earlier entry can name the attribute of an entry with a path (no entry
-    /// of the same path, no `additionalProperties: false` one whose unknown keys could):
-    /// the explosion then appends it without looking for it first.
-    alone: Vec<bool>,
+    /// What is worked out once about each entry, in the same order.
+    derived: Vec<Derived>,
+}
+
+/// What the plan works out once about an entry, rather than for every request.
+#[derive(Debug)]
+struct Derived {
+    /// The pattern as text (`billing_properties.*.type`).
+    text: String,
+    /// The pattern with its keys as PHP keys them (`None` for `*`), for the explosion to
+    /// compare with the input's keys as they are.
+    keyed: Vec<Option<Key>>,
+    /// For a pattern with no `*` (and not an `additionalProperties: false` marker): the
+    /// one attribute it names, whatever the input.
+    fixed: Option<Fixed>,
+}
+
+/// The attribute a pattern with no `*` names.
+#[derive(Debug)]
+struct Fixed {
+    path: Vec<Key>,
+    /// Its text as messages show it (`billing info.billing id`).
+    shown: String,
+    /// Whether no earlier entry can name it (no entry of the same path, no
+    /// `additionalProperties: false` one whose unknown keys could): the explosion then
+    /// appends it without looking for it first.
+    alone: bool,
 }
 
 /// Whether an `additionalProperties: false` entry (`prefix`, `known`) can prohibit the
@@ -79,46 +91,32 @@ impl Plan {
     }
 
     fn of(entries: Vec<(Pattern, Vec<Rule>)>) -> Plan {
-        let texts: Vec<String> = entries.iter().map(|(p, _)| pattern_text(p)).collect();
-        let keyed: Vec<Vec<Option<Key>>> = entries
-            .iter()
-            .map(|(pattern, _)| pattern.iter().map(Segment::key).collect())
-            .collect();
-        let paths: Vec<Option<Vec<Key>>> = entries
-            .iter()
-            .zip(&keyed)
-            .map(|((_, rules), keys)| match rules.as_slice() {
+        let mut derived: Vec<Derived> = Vec::with_capacity(entries.len());
+        for (index, (pattern, rules)) in entries.iter().enumerate() {
+            let text = pattern_text(pattern);
+            let keyed: Vec<Option<Key>> = pattern.iter().map(Segment::key).collect();
+            let path: Option<Vec<Key>> = match rules.as_slice() {
                 [Rule::OnlyKeys(_)] => None,
-                _ => keys.iter().cloned().collect(),
-            })
-            .collect();
-        let alone = (0..entries.len())
-            .map(|i| {
-                let Some(path) = &paths[i] else {
-                    return false;
-                };
-                entries[..i]
-                    .iter()
-                    .zip(&paths)
-                    .all(|((earlier, rules), other)| match rules.as_slice() {
-                        [Rule::OnlyKeys(known)] => !prohibits(earlier, known, path),
-                        _ => other.as_ref() != Some(path),
-                    })
-            })
-            .collect();
-        let shown = paths
-            .iter()
-            .zip(&texts)
-            .map(|(path, text)| path.as_ref().map(|_| display_attribute(text)))
-            .collect();
-        Plan {
-            entries,
-            texts,
-            keyed,
-            paths,
-            shown,
-            alone,
+                _ => keyed.iter().cloned().collect(),
+            };
+            let fixed = path.map(|path| {
+                let alone =
+                    entries[..index]
+                        .iter()
+                        .zip(&derived)
+                        .all(|((earlier, rules), other)| match rules.as_slice() {
+                            [Rule::OnlyKeys(known)] => !prohibits(earlier, known, &path),
+                            _ => other.fixed.as_ref().is_none_or(|f| f.path != path),
+                        });
+                Fixed {
+                    shown: display_attribute(&text),
+                    path,
+                    alone,
+                }
+            });
+            derived.push(Derived { text, keyed, fixed });
         }
+        Plan { entries, derived }
     }
 
     /// The entries, in order.
@@ -128,24 +126,28 @@ impl Plan {
 
     /// The pattern of entry `index` as Laravel writes it (`billing_properties.*.type`).
     pub(crate) fn text(&self, index: usize) -> &str {
-        self.texts.get(index).map_or("", String::as_str)
+        self.derived.get(index).map_or("", |d| d.text.as_str())
     }
 
     /// The pattern of entry `index` with its keys as PHP keys them, `None` for each `*`.
     pub(crate) fn keyed(&self, index: usize) -> &[Option<Key>] {
-        self.keyed.get(index).map_or(&[], Vec::as_slice)
+        self.derived.get(index).map_or(&[], |d| d.keyed.as_slice())
     }
 
     /// How messages show the attribute of an entry whose pattern has no `*`.
     pub(crate) fn shown(&self, index: usize) -> Option<&str> {
-        self.shown.get(index)?.as_deref()
+        Some(self.fixed(index)?.shown.as_str())
     }
 
     /// The attribute entry `index` names when its pattern has no `*`, and whether it is
     /// the first entry that can name it.
     pub(crate) fn path(&self, index: usize) -> Option<(&[Key], bool)> {
-        let path = self.paths.get(index)?.as_deref()?;
-        Some((path, self.alone.get(index).copied().unwrap_or(false)))
+        let fixed = self.fixed(index)?;
+        Some((&fixed.path, fixed.alone))
+    }
+
+    fn fixed(&self, index: usize) -> Option<&Fixed> {
+        self.derived.get(index)?.fixed.as_ref()
     }
 
     /// Adds `rule` at the end of the rules of a top-level field (`unique` or `exists` on
