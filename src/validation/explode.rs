@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use super::Overload;
 use super::late_index::LateIndex;
-use super::plan::{Plan, Rule, Segment};
+use super::plan::{Plan, Rule};
 use crate::php::{Array, Key, Value};
 
 /// Most attributes one validation may expand to (leaves gathered included). Laravel 10
@@ -96,7 +96,7 @@ pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>
     // About one attribute per plan entry: sized once rather than grown from empty.
     explicit.list.reserve(plan.entries().len());
     let mut expanded = Attributes::default();
-    for (index, (pattern, rules)) in plan.entries().iter().enumerate() {
+    for (index, (_, rules)) in plan.entries().iter().enumerate() {
         if let [Rule::OnlyKeys(known)] = rules.as_slice() {
             for keys in expand_prefix(plan.keyed(index), data, &mut budget)? {
                 let object = if keys.is_empty() {
@@ -118,30 +118,32 @@ pub(super) fn explode<'p>(plan: &'p Plan, data: &Array) -> Result<Attributes<'p>
             }
             continue;
         }
-        if pattern.contains(&Segment::Star) {
-            let found = gather(plan.keyed(index), data, &mut budget)?;
-            if !found.is_empty() {
-                explicit.implicit.push(plan.text(index));
+        match plan.path(index) {
+            Some((path, alone)) => {
+                let attribute = Attribute {
+                    keys: Cow::Borrowed(path),
+                    text: Some(plan.text(index)),
+                    shown: plan.shown(index),
+                    rules: AttributeRules::Entry(rules),
+                    primary: None,
+                };
+                if alone {
+                    // No attribute before it can have these keys: nothing to look for.
+                    explicit.push(attribute);
+                } else {
+                    explicit.add(attribute);
+                }
             }
-            for keys in found {
-                expanded.merge(keys.into(), rules, Some(index));
+            // A pattern with a `*`: whatever the input has there.
+            None => {
+                let found = gather(plan.keyed(index), data, &mut budget)?;
+                if !found.is_empty() {
+                    explicit.implicit.push(plan.text(index));
+                }
+                for keys in found {
+                    expanded.merge(keys.into(), rules, Some(index));
+                }
             }
-        } else if let Some((path, alone)) = plan.path(index) {
-            let attribute = Attribute {
-                keys: Cow::Borrowed(path),
-                text: Some(plan.text(index)),
-                shown: plan.shown(index),
-                rules: AttributeRules::Entry(rules),
-                primary: None,
-            };
-            if alone {
-                // No attribute before it can have these keys: nothing to look for.
-                explicit.push(attribute);
-            } else {
-                explicit.add(attribute);
-            }
-        } else {
-            explicit.merge(pattern.iter().map(segment_key).collect(), rules, None);
         }
     }
     // Laravel appends wildcard expansions after every explicit rule, unless one names the
@@ -207,10 +209,6 @@ fn expand_prefix(
         return Ok(vec![keys]);
     }
     gather(pattern, data, budget)
-}
-
-fn segment_key(s: &Segment) -> Key {
-    s.key().unwrap_or_else(|| Key::Str("*".into()))
 }
 
 /// The attributes a wildcard pattern (its keys as PHP keys them, `None` for `*`) expands
