@@ -90,20 +90,24 @@ impl Timestamp {
 
     /// Appends Laravel's JSON date format, `2023-05-02T10:18:50.000000Z`.
     pub fn write_laravel(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.laravel_bytes());
+    }
+
+    /// Laravel's JSON date format as bytes (the log's timestamps fill in the microseconds).
+    pub(crate) fn laravel_bytes(self) -> [u8; 27] {
         thread_local! {
             /// The last second this thread wrote, and its text: the users a server renders
-            /// within one second (every create answer) share it.
+            /// and the log lines it writes within one second share it.
             static LAST: Cell<(i64, [u8; 27])> = const { Cell::new((i64::MIN, [0; 27])) };
         }
-        let text = LAST.with(|last| match last.get() {
+        LAST.with(|last| match last.get() {
             (second, text) if second == self.0 => text,
             _ => {
                 let text = laravel_text(self.0);
                 last.set((self.0, text));
                 text
             }
-        });
-        out.extend_from_slice(&text);
+        })
     }
 }
 

@@ -94,31 +94,19 @@ pub(super) struct LogTime;
 
 impl FormatTime for LogTime {
     fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
-        use std::cell::Cell;
         use std::time::{SystemTime, UNIX_EPOCH};
-        thread_local! {
-            /// The second last formatted on this thread, and its text up to the `.`.
-            static SECOND: Cell<(i64, [u8; 20])> = const { Cell::new((i64::MIN, [0; 20])) };
-        }
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-        let (cached, mut text) = SECOND.get();
-        if cached != seconds {
-            let mut full = Vec::with_capacity(27);
-            Timestamp::from_unix_seconds(seconds).write_laravel(&mut full);
-            text.copy_from_slice(&full[..20]);
-            SECOND.set((seconds, text));
-        }
-        let mut line = [0u8; 27];
-        line[..20].copy_from_slice(&text);
+        // The date and time to the second as the API writes them (cached per thread and
+        // second), then the microseconds in place of the API's zeros.
+        let mut line = Timestamp::from_unix_seconds(seconds).laravel_bytes();
         let mut micros = now.subsec_micros();
         for digit in line[20..26].iter_mut().rev() {
             *digit = b'0' + (micros % 10) as u8;
             micros /= 10;
         }
-        line[26] = b'Z';
         // Digits and ASCII punctuation only.
         w.write_str(std::str::from_utf8(&line).map_err(|_| fmt::Error)?)
     }
