@@ -138,11 +138,9 @@ struct Stopped {
 
 impl Stopped {
     fn contains(&self, name: &str) -> bool {
-        !self.list.is_empty()
-            && self
-                .index
-                .position(&self.list, name, String::as_str)
-                .is_some()
+        self.index
+            .position(&self.list, name, String::as_str)
+            .is_some()
     }
 
     fn insert(&mut self, name: &str) {
