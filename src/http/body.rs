@@ -45,13 +45,24 @@ pub(crate) enum BodyError {
 /// # Errors
 /// [`BodyError::NoHost`] or [`BodyError::UnsupportedCoding`].
 pub(crate) fn check_framing(version: Version, headers: &HeaderMap) -> Result<(), BodyError> {
-    let hosts = headers.get_all(header::HOST).iter().count();
+    // One pass over the values, comparing names: cheaper than hashing both names (see
+    // `super::header`), and no longer than the parse that made the map.
+    let mut hosts = 0;
+    let mut coded = false;
+    for (name, _) in headers {
+        if name == header::HOST {
+            hosts += 1;
+        } else if name == header::TRANSFER_ENCODING {
+            coded = true;
+        }
+    }
     if hosts > 1 || (version == Version::HTTP_11 && hosts == 0) {
         return Err(BodyError::NoHost);
     }
-    let mut codings = headers.get_all(header::TRANSFER_ENCODING).iter().peekable();
-    if codings.peek().is_some() {
-        let all: Vec<&[u8]> = codings
+    if coded {
+        let all: Vec<&[u8]> = headers
+            .get_all(header::TRANSFER_ENCODING)
+            .iter()
             .flat_map(|v| v.as_bytes().split(|b| *b == b','))
             .map(<[u8]>::trim_ascii)
             .filter(|c| !c.is_empty())
@@ -72,8 +83,7 @@ pub(crate) async fn read(
     inflight: &Arc<Semaphore>,
 ) -> Result<(Bytes, Option<OwnedSemaphorePermit>), BodyError> {
     let mut held: Option<OwnedSemaphorePermit> = None;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
+    let declared = super::header(headers, &header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     // Reading an `Expect: 100-continue` body makes hyper send `100 Continue`: a body

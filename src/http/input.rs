@@ -46,9 +46,7 @@ fn is_json(content_type: Option<&str>) -> bool {
 }
 
 fn content_type(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+    super::header(headers, &header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
 }
 
 /// PHP's media-type test for POST bodies (main/SAPI.c): the type cut at `;`, `,` or a
@@ -196,8 +194,7 @@ fn routed_method(
         return Ok(method.clone());
     }
     const OVERRIDE: header::HeaderName = header::HeaderName::from_static("x-http-method-override");
-    let header = headers
-        .get(OVERRIDE)
+    let header = super::header(headers, &OVERRIDE)
         .and_then(|v| v.to_str().ok())
         // PHP's `!$method`: an empty header and "0" do not count.
         .filter(|v| !v.is_empty() && *v != "0");

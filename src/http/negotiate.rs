@@ -11,8 +11,7 @@ pub(crate) fn expects_json(headers: &HeaderMap) -> bool {
     const X_REQUESTED_WITH: header::HeaderName =
         header::HeaderName::from_static("x-requested-with");
     const X_PJAX: header::HeaderName = header::HeaderName::from_static("x-pjax");
-    let accept = headers
-        .get(header::ACCEPT)
+    let accept = super::header(headers, &header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let first = first_acceptable(accept);

@@ -89,7 +89,7 @@ pub(crate) async fn handle(
     let target = logged.then(|| journal::recorded_target(&parts.uri));
     // Kept for the log line only, and only when it will be written.
     let session = logged
-        .then(|| parts.headers.get(SESSION_HEADER))
+        .then(|| crate::http::header(&parts.headers, &SESSION_HEADER))
         .flatten()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let count = |route: &'static str, status: u16, rule: Option<&str>, extras: &LogExtras| {
@@ -413,9 +413,7 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
 }
 
 fn session_of(state: &AppState, parts: &Parts) -> Result<Arc<Session>, AdminError> {
-    let id = parts
-        .headers
-        .get(SESSION_HEADER)
+    let id = crate::http::header(&parts.headers, &SESSION_HEADER)
         .map(|v| v.to_str().unwrap_or("\u{fffd}"));
     state
         .sessions
