@@ -77,8 +77,11 @@ pub(super) fn log_request(
 }
 
 /// The failing attributes of a 422 as the log line shows them: `login,password`.
-pub(super) fn failed_fields<'a>(attributes: impl Iterator<Item = &'a str>) -> String {
-    let mut fields = String::new();
+pub(super) fn failed_fields<'a>(attributes: impl Iterator<Item = &'a str> + Clone) -> String {
+    // Sized first: grown from empty, the text was copied four or five times on a usual 422
+    // (about 1,200 instructions in all, benches/instr.py).
+    let len = attributes.clone().map(|a| a.len() + 1).sum();
+    let mut fields = String::with_capacity(len);
     for (i, attribute) in attributes.enumerate() {
         if i > 0 {
             fields.push(',');
@@ -91,4 +94,18 @@ pub(super) fn failed_fields<'a>(attributes: impl Iterator<Item = &'a str>) -> St
 /// Whether request log lines are written (the level allows them).
 pub(super) fn logging() -> bool {
     tracing::enabled!(target: "request", tracing::Level::INFO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_fields_are_joined_with_commas() {
+        assert_eq!(failed_fields([].into_iter()), "");
+        assert_eq!(failed_fields(["login"].into_iter()), "login");
+        let fields = failed_fields(["login", "billing_properties.0.type", "status"].into_iter());
+        assert_eq!(fields, "login,billing_properties.0.type,status");
+        assert!(fields.capacity() <= fields.len() + 1);
+    }
 }

@@ -50,7 +50,7 @@ impl ErrorBag {
     }
 
     /// The failing attributes, in order.
-    pub(crate) fn attributes(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn attributes(&self) -> impl Iterator<Item = &str> + Clone {
         self.fields.iter().map(|(a, _)| a.as_str())
     }
 
