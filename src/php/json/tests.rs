@@ -102,6 +102,11 @@ fn compact_json_is_the_document_to_json_builds() {
         let written: serde_json::Value = serde_json::from_slice(&out).expect("valid output");
         assert_eq!(written, crate::php::to_json(&value), "{text}");
     }
+    // Integer keys (PHP's for `"-5"` and `"7"`) are written back as the same text.
+    let value = decode(br#"{"-5":"a","7":{"08":"b","0":[]}}"#).unwrap();
+    let mut out = Vec::new();
+    write_value(&mut out, &value);
+    assert_eq!(out, br#"{"-5":"a","7":{"08":"b","0":[]}}"#);
 }
 
 #[test]
