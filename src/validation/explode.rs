@@ -366,11 +366,13 @@ fn matches_pattern(keys: &[Key], pattern: &[Option<Key>], empty_stars: bool) -> 
 /// The value at a key path.
 pub(super) fn lookup<'a>(data: &'a Array, keys: &[Key]) -> Option<&'a Value> {
     let (first, rest) = keys.split_first()?;
-    let mut value = data.get(first)?;
-    for key in rest {
-        value = value.as_array()?.get(key)?;
-    }
-    Some(value)
+    descend(data.get(first)?, rest)
+}
+
+/// The value at `keys` under `value` (itself for no keys).
+pub(super) fn descend<'a>(value: &'a Value, keys: &[Key]) -> Option<&'a Value> {
+    keys.iter()
+        .try_fold(value, |value, key| value.as_array()?.get(key))
 }
 
 /// `Arr::get($data, $attribute)` with the attribute as text: split on dots, each part a

@@ -20,6 +20,7 @@
 //!   for more than Laravel could validate) still decide.
 
 use super::engine::{Checker, Traits};
+use super::explode::descend;
 use super::plan::{Rule, Segment};
 use crate::php::{Array, Key, Value};
 
@@ -61,8 +62,7 @@ impl<'a> Roots<'a> {
             Some(slot) => *slot.get_or_insert_with(|| data.get(first)),
             None => data.get(first),
         };
-        rest.iter()
-            .try_fold(top?, |value, key| value.as_array()?.get(key))
+        descend(top?, rest)
     }
 }
 
@@ -179,9 +179,7 @@ impl Shortcut {
                             return false;
                         }
                         starred[prefix.len()] = key.clone();
-                        let value = rest
-                            .iter()
-                            .try_fold(item, |value, k| value.as_array()?.get(k));
+                        let value = descend(item, rest);
                         if !holds(check, &starred, Some(step.index), step.traits, rules, value) {
                             return false;
                         }
