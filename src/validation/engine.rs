@@ -275,8 +275,8 @@ impl<'a> Checker<'a> {
             Rule::Min(n) => size(traits, v) >= n.value(),
             Rule::Gt(n) => v.is_numeric() && size(traits, v) > n.value(),
             Rule::Lt(n) => v.is_numeric() && size(traits, v) < n.value(),
-            Rule::MultipleOf(n) => match (v.as_number(), Value::str(n.as_str()).as_number()) {
-                (Some(x), Some(m)) if m != 0.0 => (x / m).fract().abs() < 1e-9,
+            Rule::MultipleOf(n) => match v.as_number() {
+                Some(x) if n.value() != 0.0 => (x / n.value()).fract().abs() < 1e-9,
                 _ => false,
             },
             Rule::In(allowed) => match v {
@@ -485,8 +485,7 @@ impl<'a, 'p> Run<'a, 'p> {
         match rule {
             Rule::Max(n) => replaced(":max", n),
             Rule::Min(n) => replaced(":min", n),
-            Rule::Gt(n) | Rule::Lt(n) => replaced(":value", n),
-            Rule::MultipleOf(n) => replaced(":value", n),
+            Rule::Gt(n) | Rule::Lt(n) | Rule::MultipleOf(n) => replaced(":value", n),
             Rule::In(allowed) => {
                 let values: Vec<String> = allowed
                     .iter()

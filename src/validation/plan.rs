@@ -310,7 +310,9 @@ impl Walk<'_> {
                 }
                 "exclusiveMinimum" => rules.extend(number().map(|n| Rule::Gt(Bound::new(n)))),
                 "exclusiveMaximum" => rules.extend(number().map(|n| Rule::Lt(Bound::new(n)))),
-                "multipleOf" => rules.extend(number().map(Rule::MultipleOf)),
+                "multipleOf" => {
+                    rules.extend(number().map(|n| Rule::MultipleOf(Bound::new(n))));
+                }
                 "enum" => rules.push(Rule::In(
                     value
                         .as_array()

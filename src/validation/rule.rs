@@ -56,7 +56,7 @@ pub(crate) enum Type {
     Null,
 }
 
-/// A size rule's parameter: its text, as messages show it, and the number Laravel compares
+/// A numeric rule's parameter: its text, as messages show it, and the number Laravel compares
 /// with, read once here (`max:255` is checked for nearly every field of every request).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Bound {
@@ -128,7 +128,7 @@ pub(crate) enum Rule {
     /// `lt:N` (`exclusiveMaximum`).
     Lt(Bound),
     /// `multiple_of:N`.
-    MultipleOf(String),
+    MultipleOf(Bound),
     /// `in:a,b,...` (`enum`, `const`).
     In(Vec<String>),
     /// `email` (`format: email`).

@@ -182,6 +182,31 @@ fn tightened_keywords_become_the_matching_laravel_rules() {
 }
 
 #[test]
+fn numeric_keywords_compare_with_their_parameter_and_show_it_as_written() {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "step": {"type": "number", "multipleOf": 0.5},
+            "half": {"type": "number", "multipleOf": 1.5},
+            "ratio": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 2.5}
+        }
+    });
+    let body = r#"{"step": 1.2, "half": "3", "ratio": 0}"#;
+    assert_eq!(
+        failures(schema.clone(), body, Locale::En, &[]),
+        fields(&[
+            ("step", &["The step field must be a multiple of 0.5."]),
+            ("ratio", &["The ratio field must be greater than 0."]),
+        ])
+    );
+    let body = r#"{"step": 1.5, "half": 4.5, "ratio": 2.5}"#;
+    assert_eq!(
+        failures(schema, body, Locale::En, &[]),
+        fields(&[("ratio", &["The ratio field must be less than 2.5."])])
+    );
+}
+
+#[test]
 fn keys_outside_a_closed_object_are_prohibited_and_numeric_names_match_integer_keys() {
     let schema = json!({
         "type": "object",
