@@ -1,6 +1,13 @@
 //! The log writer: lines collected in memory and written to stderr by one background thread
 //! in batches, so a request costs no system call and no thread wake-up for its line, and a
 //! slow stderr never holds a request (past a bound, lines are dropped and the drop reported).
+//!
+//! When stderr is a pipe, the writer never fills it: it writes only while the pipe is far
+//! from full ([`stderr_room`]) and otherwise waits for the reader, as it would blocked in
+//! `write`. A pipe nobody reads (a supervisor that only wanted stdout's `listening on`
+//! line) then still takes the last words of whatever shares it: valgrind's summary at exit,
+//! which blocked forever on a pipe the mock had filled and lost the callgrind profile
+//! (`../shared/perf/instr.py` with default flags), a wrapper script's `echo`, a panic.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -18,6 +25,68 @@ const FLUSH_AT: usize = 64 << 10;
 /// How long shutdown waits for the last lines to be written: a stderr nobody reads (a full
 /// pipe) loses them rather than holding the process forever.
 const FINAL_WRITE: Duration = Duration::from_secs(1);
+
+/// How many bytes the writer may write now without blocking; `None` when it cannot tell (a
+/// terminal, a file, another platform), and then it writes and lets `write` wait.
+pub(super) type Room = Box<dyn FnMut() -> Option<usize> + Send>;
+
+/// [`Room`] for stderr: when it is a pipe (Linux), how much more it takes while at least
+/// two of its page slots stay free for other writers; otherwise `None`.
+pub(super) fn stderr_room() -> Room {
+    #[cfg(target_os = "linux")]
+    {
+        let stderr = std::io::stderr();
+        let page = rustix::param::page_size();
+        Box::new(move || {
+            // Fails unless stderr is a pipe.
+            let size = rustix::pipe::fcntl_getpipe_size(&stderr).ok()?;
+            let queued = usize::try_from(rustix::io::ioctl_fionread(&stderr).ok()?).ok()?;
+            Some(pipe_room(size, page, queued))
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Box::new(|| None)
+    }
+}
+
+/// How many more bytes a pipe of `size` bytes in slots of `page` bytes, holding `queued`,
+/// takes while two slots stay free. A pipe fills by slots, not bytes: a write that does not
+/// fit in the last slot's free end starts a new slot, so slots can be half empty. Any two
+/// neighbouring slots hold more than a page, though (or the second write would have fitted
+/// in the first), so `queued` bytes take at most `2 * ceil(queued / page) + 1` slots, one
+/// more for the reader's half-read slot. Keeping `queued` at most `(slots - 4) / 2` pages
+/// leaves two slots free: 24 KiB of Linux's default 64 KiB pipe.
+fn pipe_room(size: usize, page: usize, queued: usize) -> usize {
+    let slots = size / page.max(1);
+    (slots.saturating_sub(4) / 2 * page).saturating_sub(queued)
+}
+
+/// Lines longer than this go out in parts when the room is short: a pipe keeps no longer
+/// write whole anyway (`PIPE_BUF`), and a line longer than the room a pipe can ever offer
+/// would otherwise wait forever.
+const WHOLE_LINE: usize = 4096;
+
+/// Writes the whole lines of `bytes` that `room` allows (or part of a line longer than
+/// [`WHOLE_LINE`]), and returns how many bytes are done with: written, or lost to a failing
+/// stderr, which loses log lines but never holds a request.
+fn write_fitting(out: &mut impl Write, bytes: &[u8], room: &mut Room) -> usize {
+    if bytes.is_empty() {
+        return 0;
+    }
+    let fits = match room() {
+        Some(room) if room < bytes.len() => match memchr::memrchr(b'\n', &bytes[..room]) {
+            Some(end) => end + 1,
+            None if memchr::memchr(b'\n', bytes).unwrap_or(bytes.len()) >= WHOLE_LINE => room,
+            None => 0,
+        },
+        _ => bytes.len(),
+    };
+    if fits > 0 {
+        let _ = out.write_all(&bytes[..fits]).and_then(|()| out.flush());
+    }
+    fits
+}
 
 /// Log lines collected in memory and written by a background thread in batches: a request
 /// costs no system call and no thread wake-up for its line. (`tracing-appender`'s
@@ -48,7 +117,17 @@ pub(super) struct BatchGuard {
 }
 
 impl Batch {
-    pub(super) fn start(mut out: impl Write + Send + 'static) -> (Batch, BatchGuard) {
+    /// A writer thread writing to `out` as fast as `out` takes it.
+    #[cfg(test)]
+    pub(super) fn start(out: impl Write + Send + 'static) -> (Batch, BatchGuard) {
+        Self::start_with_room(out, Box::new(|| None))
+    }
+
+    /// A writer thread writing to `out` no more than `room` says fits at a time.
+    pub(super) fn start_with_room(
+        mut out: impl Write + Send + 'static,
+        mut room: Room,
+    ) -> (Batch, BatchGuard) {
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending::default()),
             wake: Condvar::new(),
@@ -74,8 +153,13 @@ impl Batch {
                         }
                         pending.stopping
                     };
-                    // A closed or failing stderr loses log lines, never a request.
-                    let _ = out.write_all(&batch).and_then(|()| out.flush());
+                    let mut written = write_fitting(&mut out, &batch, &mut room);
+                    while written < batch.len() {
+                        // No room: wait for the reader as a blocked `write` would, lines
+                        // piling up in `pending` meanwhile (up to its bound).
+                        std::thread::sleep(FLUSH_EVERY);
+                        written += write_fitting(&mut out, &batch[written..], &mut room);
+                    }
                     batch.clear();
                     if batch.capacity() > FLUSH_AT * 4 {
                         batch = Vec::new();
@@ -216,6 +300,62 @@ mod tests {
             text.contains(" log lines dropped: stderr did not keep up"),
             "no drop note"
         );
+    }
+
+    #[test]
+    fn a_pipe_is_never_filled_past_its_room_lines_stay_whole_and_all_arrive_once_it_drains() {
+        use tracing_subscriber::fmt::MakeWriter;
+        // A pipe of 1,000 bytes nobody reads until `capacity` grows.
+        let capacity = Arc::new(Mutex::new(1000usize));
+        let out = Collected::default();
+        let room: Room = {
+            let (capacity, out) = (Arc::clone(&capacity), out.clone());
+            Box::new(move || Some(capacity.lock().saturating_sub(out.0.lock().len())))
+        };
+        let (batch, guard) = Batch::start_with_room(out.clone(), room);
+        let lines: Vec<String> = (0..100)
+            .map(|i| format!("line {i:03} {}\n", "x".repeat(20)))
+            .collect();
+        for line in &lines {
+            batch.make_writer().write_all(line.as_bytes()).unwrap();
+        }
+        std::thread::sleep(FLUSH_EVERY * 5);
+        let early = String::from_utf8(out.0.lock().clone()).unwrap();
+        // 33 whole lines of 30 bytes fit in 1,000.
+        assert_eq!(early, lines[..33].concat());
+        *capacity.lock() = usize::MAX;
+        drop(guard);
+        let text = String::from_utf8(out.0.lock().clone()).unwrap();
+        assert_eq!(text, lines.concat());
+    }
+
+    #[test]
+    fn a_pipe_takes_up_to_half_of_its_slots_less_two_pages() {
+        // Linux's default pipe: 16 slots of 4 KiB.
+        assert_eq!(pipe_room(65536, 4096, 0), 24 << 10);
+        assert_eq!(pipe_room(65536, 4096, 20 << 10), 4 << 10);
+        assert_eq!(pipe_room(65536, 4096, 30 << 10), 0);
+        // A pipe grown to 1 MiB; a pipe shrunk to one page takes nothing.
+        assert_eq!(pipe_room(1 << 20, 4096, 0), 126 * 4096);
+        assert_eq!(pipe_room(4096, 4096, 0), 0);
+    }
+
+    #[test]
+    fn a_short_room_takes_whole_lines_and_only_a_very_long_line_goes_out_in_parts() {
+        let out = Collected::default();
+        let mut sink = out.clone();
+        let mut room: Room = Box::new(|| Some(4));
+        // A short line waits for room rather than being split.
+        assert_eq!(write_fitting(&mut sink, b"abcdefgh\n", &mut room), 0);
+        assert_eq!(write_fitting(&mut sink, b"ab\ncdef\n", &mut room), 3);
+        assert_eq!(write_fitting(&mut sink, b"", &mut room), 0);
+        // A line of WHOLE_LINE bytes or more goes out as far as the room allows.
+        let long = [b"y".repeat(WHOLE_LINE), b"\n".to_vec()].concat();
+        assert_eq!(write_fitting(&mut sink, &long, &mut room), 4);
+        // No room known: everything is written.
+        let mut unknown: Room = Box::new(|| None);
+        assert_eq!(write_fitting(&mut sink, b"efgh\n", &mut unknown), 5);
+        assert_eq!(out.0.lock().as_slice(), b"ab\nyyyyefgh\n");
     }
 
     #[test]

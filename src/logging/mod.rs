@@ -130,7 +130,7 @@ pub struct LogGuard {
 pub fn init_logging(format: LogFormat, level: &str) -> Result<LogGuard, StartupError> {
     let filter = EnvFilter::try_new(level)
         .map_err(|e| StartupError::Log(format!("--log-level {level:?}: {e}")))?;
-    let (writer, guard) = Batch::start(std::io::stderr());
+    let (writer, guard) = Batch::start_with_room(std::io::stderr(), batch::stderr_room());
     let text_lines = Arc::clone(&writer.shared);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

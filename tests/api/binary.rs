@@ -134,6 +134,85 @@ async fn a_stderr_nobody_reads_does_not_keep_the_binary_from_exiting_on_sigterm(
 }
 
 #[tokio::test]
+async fn a_stderr_pipe_nobody_reads_is_left_with_room_for_whoever_shares_it() {
+    // A wrapper (valgrind, a CI script) shares the mock's stderr and writes to it after the
+    // mock exits; nobody reads the pipe. The mock must not have filled it, or the wrapper's
+    // last words block forever.
+    let (mut reader, wrapper) = std::io::pipe().expect("pipe");
+    let mut child = Command::new(BIN)
+        .args(["--port", "0"])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(wrapper.try_clone().expect("clone the pipe's writing end"))
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn the binary");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).await.expect("the URL line");
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .expect("the URL line")
+        .parse()
+        .expect("socket address");
+    let mut client = Client::connect(addr).await;
+    // About 150 KB of request lines, more than twice a default pipe's 64 KiB.
+    for _ in 0..1000 {
+        let answer = client.post(USERS, &serde_json::json!({"login": 5})).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    drop(client);
+    let pid = child.id().expect("running").to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let code = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .expect("wait")
+        .code();
+    assert_eq!(code, Some(0));
+    // The wrapper's last words, about the size of valgrind's summary, on a thread: a full
+    // pipe would block the write for good.
+    let last_words = format!("{}\n", "wrapper: done ".repeat(40));
+    let (sent, written) = std::sync::mpsc::channel();
+    let words = last_words.clone();
+    std::thread::spawn(move || {
+        let mut wrapper = wrapper;
+        let _ = sent.send(std::io::Write::write_all(&mut wrapper, words.as_bytes()).is_ok());
+    });
+    assert_eq!(
+        written.recv_timeout(Duration::from_secs(10)),
+        Ok(true),
+        "the wrapper could not write to the pipe the mock left"
+    );
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut text).expect("read the pipe");
+    let logged = text
+        .strip_suffix(&last_words)
+        .expect("the wrapper's words last");
+    // What the mock wrote is whole lines, the request lines among them.
+    assert!(
+        logged.ends_with('\n'),
+        "{:?}",
+        &logged[logged.len().saturating_sub(200)..]
+    );
+    assert!(
+        logged
+            .lines()
+            .filter(|l| l.contains(" INFO request "))
+            .count()
+            > 100,
+        "{logged}"
+    );
+}
+
+#[tokio::test]
 async fn environment_variables_configure_the_binary_and_the_port_file_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let port_file = dir.path().join("port");
