@@ -26,6 +26,11 @@ const FLUSH_AT: usize = 64 << 10;
 /// pipe) loses them rather than holding the process forever.
 const FINAL_WRITE: Duration = Duration::from_secs(1);
 
+/// How soon the writer looks again at a pipe that had no room (doubling, up to
+/// [`FLUSH_EVERY`], while the reader takes nothing): a reader that keeps up gets lines at
+/// up to 24 KiB a millisecond.
+const RETRY_FIRST: Duration = Duration::from_millis(1);
+
 /// How many bytes the writer may write now without blocking; `None` when it cannot tell (a
 /// terminal, a file, another platform), and then it writes and lets `write` wait.
 pub(super) type Room = Box<dyn FnMut() -> Option<usize> + Send>;
@@ -154,11 +159,19 @@ impl Batch {
                         pending.stopping
                     };
                     let mut written = write_fitting(&mut out, &batch, &mut room);
+                    let mut pause = RETRY_FIRST;
                     while written < batch.len() {
                         // No room: wait for the reader as a blocked `write` would, lines
-                        // piling up in `pending` meanwhile (up to its bound).
-                        std::thread::sleep(FLUSH_EVERY);
-                        written += write_fitting(&mut out, &batch[written..], &mut room);
+                        // piling up in `pending` meanwhile (up to its bound). Soon again
+                        // while it reads; less and less often while it does not.
+                        std::thread::sleep(pause);
+                        let more = write_fitting(&mut out, &batch[written..], &mut room);
+                        written += more;
+                        pause = if more > 0 {
+                            RETRY_FIRST
+                        } else {
+                            (pause * 2).min(FLUSH_EVERY)
+                        };
                     }
                     batch.clear();
                     if batch.capacity() > FLUSH_AT * 4 {
