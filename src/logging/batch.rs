@@ -332,7 +332,12 @@ mod tests {
         for line in &lines {
             batch.make_writer().write_all(line.as_bytes()).unwrap();
         }
-        std::thread::sleep(FLUSH_EVERY * 5);
+        // The writer's first batch, then time for it to write more if it would.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while out.0.lock().is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(FLUSH_EVERY * 3);
         let early = String::from_utf8(out.0.lock().clone()).unwrap();
         // 33 whole lines of 30 bytes fit in 1,000.
         assert_eq!(early, lines[..33].concat());
