@@ -2,9 +2,9 @@
 //! in batches, so a request costs no system call and no thread wake-up for its line, and a
 //! slow stderr never holds a request (past a bound, lines are dropped and the drop reported).
 //!
-//! When stderr is a pipe, the writer never fills it: it writes only while the pipe is far
-//! from full ([`stderr_room`]) and otherwise waits for the reader, as it would blocked in
-//! `write`. A pipe nobody reads (a supervisor that only wanted stdout's `listening on`
+//! When stderr is a pipe, the writer grows it to 1 MiB and never fills it: it writes only
+//! while the pipe is far from full ([`stderr_room`]) and otherwise waits for the reader, as
+//! it would blocked in `write`. A pipe nobody reads (a supervisor that only wanted stdout's `listening on`
 //! line) then still takes the last words of whatever shares it: valgrind's summary at exit,
 //! which blocked forever on a pipe the mock had filled and lost the callgrind profile
 //! (`../shared/perf/instr.py` with default flags), a wrapper script's `echo`, a panic.
@@ -27,20 +27,33 @@ const FLUSH_AT: usize = 64 << 10;
 const FINAL_WRITE: Duration = Duration::from_secs(1);
 
 /// How soon the writer looks again at a pipe that had no room (doubling, up to
-/// [`FLUSH_EVERY`], while the reader takes nothing): a reader that keeps up gets lines at
-/// up to 24 KiB a millisecond.
+/// [`FLUSH_EVERY`], while the reader takes nothing): a reader that keeps up waits for lines
+/// no more than a millisecond.
 const RETRY_FIRST: Duration = Duration::from_millis(1);
 
 /// How many bytes the writer may write now without blocking; `None` when it cannot tell (a
 /// terminal, a file, another platform), and then it writes and lets `write` wait.
 pub(super) type Room = Box<dyn FnMut() -> Option<usize> + Send>;
 
+/// What a stderr pipe is grown to, when it is smaller: the most Linux lets any user ask
+/// (`/proc/sys/fs/pipe-max-size`). Its pages are taken only as lines fill them.
+#[cfg(target_os = "linux")]
+const PIPE_SIZE: usize = 1 << 20;
+
 /// [`Room`] for stderr: when it is a pipe (Linux), how much more it takes while at least
 /// two of its page slots stay free for other writers; otherwise `None`.
+///
+/// The pipe is first grown to [`PIPE_SIZE`]: with Linux's default 64 KiB, keeping slots
+/// free would leave 24 KiB for lines, fewer than a client that reads stderr only once the
+/// mock has exited used to find there; at 1 MiB it is 504 KiB. If the pipe cannot grow, the
+/// room is counted in the size it has.
 pub(super) fn stderr_room() -> Room {
     #[cfg(target_os = "linux")]
     {
         let stderr = std::io::stderr();
+        if rustix::pipe::fcntl_getpipe_size(&stderr).is_ok_and(|size| size < PIPE_SIZE) {
+            let _ = rustix::pipe::fcntl_setpipe_size(&stderr, PIPE_SIZE);
+        }
         let page = rustix::param::page_size();
         Box::new(move || {
             // Fails unless stderr is a pipe.
@@ -61,7 +74,7 @@ pub(super) fn stderr_room() -> Room {
 /// neighbouring slots hold more than a page, though (or the second write would have fitted
 /// in the first), so `queued` bytes take at most `2 * ceil(queued / page) + 1` slots, one
 /// more for the reader's half-read slot. Keeping `queued` at most `(slots - 4) / 2` pages
-/// leaves two slots free: 24 KiB of Linux's default 64 KiB pipe.
+/// leaves two slots free: 504 KiB of a 1 MiB pipe, 24 KiB of Linux's default 64 KiB.
 fn pipe_room(size: usize, page: usize, queued: usize) -> usize {
     let slots = size / page.max(1);
     (slots.saturating_sub(4) / 2 * page).saturating_sub(queued)
