@@ -2,7 +2,7 @@
 //! in batches, so a request costs no system call and no thread wake-up for its line, and a
 //! slow stderr never holds a request (past a bound, lines are dropped and the drop reported).
 //!
-//! When stderr is a pipe, the writer grows it to 1 MiB and never fills it: it writes only
+//! When stderr is a pipe, the writer grows it to 256 KiB and never fills it: it writes only
 //! while the pipe is far from full ([`stderr_room`]) and otherwise waits for the reader, as
 //! it would blocked in `write`. A pipe nobody reads (a supervisor that only wanted stdout's `listening on`
 //! line) then still takes the last words of whatever shares it: valgrind's summary at exit,
@@ -35,18 +35,20 @@ const RETRY_FIRST: Duration = Duration::from_millis(1);
 /// terminal, a file, another platform), and then it writes and lets `write` wait.
 pub(super) type Room = Box<dyn FnMut() -> Option<usize> + Send>;
 
-/// What a stderr pipe is grown to, when it is smaller: the most Linux lets any user ask
-/// (`/proc/sys/fs/pipe-max-size`). Its pages are taken only as lines fill them.
+/// What a stderr pipe is grown to, when it is smaller: four times Linux's default. Its
+/// pages are taken only as lines fill them, but Linux counts the size against the user's
+/// pipe quota (`/proc/sys/fs/pipe-user-pages-soft`, 64 MiB), so not more: 256 mocks of one
+/// user fit in it.
 #[cfg(target_os = "linux")]
-const PIPE_SIZE: usize = 1 << 20;
+const PIPE_SIZE: usize = 256 << 10;
 
 /// [`Room`] for stderr: when it is a pipe (Linux), how much more it takes while at least
 /// two of its page slots stay free for other writers; otherwise `None`.
 ///
 /// The pipe is first grown to [`PIPE_SIZE`]: with Linux's default 64 KiB, keeping slots
 /// free would leave 24 KiB for lines, fewer than a client that reads stderr only once the
-/// mock has exited used to find there; at 1 MiB it is 504 KiB. If the pipe cannot grow, the
-/// room is counted in the size it has.
+/// mock has exited used to find there; at 256 KiB it is 120 KiB. If the pipe cannot grow,
+/// the room is counted in the size it has.
 pub(super) fn stderr_room() -> Room {
     #[cfg(target_os = "linux")]
     {
@@ -59,7 +61,7 @@ pub(super) fn stderr_room() -> Room {
             // Fails unless stderr is a pipe.
             let size = rustix::pipe::fcntl_getpipe_size(&stderr).ok()?;
             let queued = usize::try_from(rustix::io::ioctl_fionread(&stderr).ok()?).ok()?;
-            Some(pipe_room(size, page, queued))
+            pipe_room(size, page, queued)
         })
     }
     #[cfg(not(target_os = "linux"))]
@@ -74,10 +76,12 @@ pub(super) fn stderr_room() -> Room {
 /// neighbouring slots hold more than a page, though (or the second write would have fitted
 /// in the first), so `queued` bytes take at most `2 * ceil(queued / page) + 1` slots, one
 /// more for the reader's half-read slot. Keeping `queued` at most `(slots - 4) / 2` pages
-/// leaves two slots free: 504 KiB of a 1 MiB pipe, 24 KiB of Linux's default 64 KiB.
-fn pipe_room(size: usize, page: usize, queued: usize) -> usize {
+/// leaves two slots free: 120 KiB of a 256 KiB pipe, 24 KiB of Linux's default 64 KiB.
+/// A pipe of fewer than 8 slots (Linux gives 2 to a user past the quota) would leave too
+/// little: `None`, and the writer writes and lets `write` wait, as it did before.
+fn pipe_room(size: usize, page: usize, queued: usize) -> Option<usize> {
     let slots = size / page.max(1);
-    (slots.saturating_sub(4) / 2 * page).saturating_sub(queued)
+    (slots >= 8).then(|| ((slots - 4) / 2 * page).saturating_sub(queued))
 }
 
 /// Lines longer than this go out in parts when the room is short: a pipe keeps no longer
@@ -363,12 +367,15 @@ mod tests {
     #[test]
     fn a_pipe_takes_up_to_half_of_its_slots_less_two_pages() {
         // Linux's default pipe: 16 slots of 4 KiB.
-        assert_eq!(pipe_room(65536, 4096, 0), 24 << 10);
-        assert_eq!(pipe_room(65536, 4096, 20 << 10), 4 << 10);
-        assert_eq!(pipe_room(65536, 4096, 30 << 10), 0);
-        // A pipe grown to 1 MiB; a pipe shrunk to one page takes nothing.
-        assert_eq!(pipe_room(1 << 20, 4096, 0), 126 * 4096);
-        assert_eq!(pipe_room(4096, 4096, 0), 0);
+        assert_eq!(pipe_room(65536, 4096, 0), Some(24 << 10));
+        assert_eq!(pipe_room(65536, 4096, 20 << 10), Some(4 << 10));
+        assert_eq!(pipe_room(65536, 4096, 30 << 10), Some(0));
+        // The pipe as the writer grows it, and one of 8 slots, the fewest it counts.
+        assert_eq!(pipe_room(256 << 10, 4096, 0), Some(120 << 10));
+        assert_eq!(pipe_room(8 * 4096, 4096, 0), Some(8 << 10));
+        // Fewer slots (2 past the user's quota): written as any stderr.
+        assert_eq!(pipe_room(7 * 4096, 4096, 0), None);
+        assert_eq!(pipe_room(2 * 4096, 4096, 0), None);
     }
 
     #[test]
