@@ -79,6 +79,7 @@ pub(super) fn stderr_room() -> Room {
 /// leaves two slots free: 120 KiB of a 256 KiB pipe, 24 KiB of Linux's default 64 KiB.
 /// A pipe of fewer than 8 slots (Linux gives 2 to a user past the quota) would leave too
 /// little: `None`, and the writer writes and lets `write` wait, as it did before.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn pipe_room(size: usize, page: usize, queued: usize) -> Option<usize> {
     let slots = size / page.max(1);
     (slots >= 8).then(|| ((slots - 4) / 2 * page).saturating_sub(queued))

@@ -110,6 +110,8 @@ async fn a_stderr_nobody_reads_does_not_keep_the_binary_from_exiting_on_sigterm(
     assert_eq!(stop(&mut running.child).await, Some(0));
 }
 
+// Linux only: the mock grows and measures a pipe with Linux's `fcntl`s.
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_stderr_pipe_nobody_reads_is_left_with_room_for_whoever_shares_it() {
     // A wrapper (valgrind, a CI script) shares the mock's stderr and writes to it after the
