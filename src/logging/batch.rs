@@ -4,10 +4,10 @@
 //!
 //! When stderr is a pipe, the writer grows it to 256 KiB and never fills it: it writes only
 //! while the pipe is far from full ([`stderr_room`]) and otherwise waits for the reader, as
-//! it would blocked in `write`. A pipe nobody reads (a supervisor that only wanted stdout's `listening on`
-//! line) then still takes the last words of whatever shares it: valgrind's summary at exit,
-//! which blocked forever on a pipe the mock had filled and lost the callgrind profile
-//! (`../shared/perf/instr.py` with default flags), a wrapper script's `echo`, a panic.
+//! it would blocked in `write`. A pipe nobody reads (a supervisor that only wanted stdout's
+//! `listening on` line) then still takes the last words of whatever shares it: valgrind's
+//! summary at exit, which blocked forever on a pipe the mock had filled and lost the
+//! callgrind profile (`../shared/perf/instr.py` with default flags), a wrapper's `echo`.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -22,8 +22,8 @@ const MAX_PENDING: usize = 1 << 20;
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
 /// ...or as soon as this many bytes wait.
 const FLUSH_AT: usize = 64 << 10;
-/// How long shutdown waits for the last lines to be written: a stderr nobody reads (a full
-/// pipe) loses them rather than holding the process forever.
+/// How long shutdown waits for the last lines to be written: a stderr nobody reads loses
+/// them rather than holding the process forever.
 const FINAL_WRITE: Duration = Duration::from_secs(1);
 
 /// How soon the writer looks again at a pipe that had no room (doubling, up to
@@ -53,13 +53,15 @@ pub(super) fn stderr_room() -> Room {
     #[cfg(target_os = "linux")]
     {
         let stderr = std::io::stderr();
-        if rustix::pipe::fcntl_getpipe_size(&stderr).is_ok_and(|size| size < PIPE_SIZE) {
-            let _ = rustix::pipe::fcntl_setpipe_size(&stderr, PIPE_SIZE);
+        // Fails unless stderr is a pipe.
+        let Ok(mut size) = rustix::pipe::fcntl_getpipe_size(&stderr) else {
+            return Box::new(|| None);
+        };
+        if size < PIPE_SIZE {
+            size = rustix::pipe::fcntl_setpipe_size(&stderr, PIPE_SIZE).unwrap_or(size);
         }
         let page = rustix::param::page_size();
         Box::new(move || {
-            // Fails unless stderr is a pipe.
-            let size = rustix::pipe::fcntl_getpipe_size(&stderr).ok()?;
             let queued = usize::try_from(rustix::io::ioctl_fionread(&stderr).ok()?).ok()?;
             pipe_room(size, page, queued)
         })
