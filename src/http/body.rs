@@ -88,8 +88,7 @@ pub(crate) async fn read(
         .and_then(|v| v.parse::<usize>().ok());
     // Reading an `Expect: 100-continue` body makes hyper send `100 Continue`: a body
     // declared too large is refused before, so the client never sends it.
-    let expects_continue = headers
-        .get(header::EXPECT)
+    let expects_continue = super::header(headers, &header::EXPECT)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     if declared.is_some_and(|n| n > DRAIN_LIMIT || (expects_continue && n > limit)) {
         return Err(BodyError::TooLarge { drained: false });

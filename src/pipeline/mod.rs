@@ -392,9 +392,7 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
             root: String::new(),
         };
     }
-    let host = parts
-        .headers
-        .get(header::HOST)
+    let host = crate::http::header(&parts.headers, &header::HOST)
         .and_then(|v| v.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
         .unwrap_or("localhost");
@@ -402,9 +400,7 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
     Negotiation {
         expects_json,
         redirect_validation,
-        referer: parts
-            .headers
-            .get(header::REFERER)
+        referer: crate::http::header(&parts.headers, &header::REFERER)
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map(str::to_owned),
