@@ -18,11 +18,16 @@ struct Running {
 }
 
 async fn launch(args: &[&str]) -> Running {
+    launch_with_stderr(args, Stdio::piped()).await
+}
+
+/// [`launch`] with stderr going where the test says.
+async fn launch_with_stderr(args: &[&str], stderr: Stdio) -> Running {
     let mut child = Command::new(BIN)
         .args(args)
         .env_clear()
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .expect("spawn the binary");
@@ -118,31 +123,16 @@ async fn a_stderr_pipe_nobody_reads_is_left_with_room_for_whoever_shares_it() {
     // mock exits; nobody reads the pipe. The mock must not have filled it, or the wrapper's
     // last words block forever.
     let (mut reader, wrapper) = std::io::pipe().expect("pipe");
-    let mut child = Command::new(BIN)
-        .args(["--port", "0"])
-        .env_clear()
-        .stdout(Stdio::piped())
-        .stderr(wrapper.try_clone().expect("clone the pipe's writing end"))
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn the binary");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).await.expect("the URL line");
-    let addr: std::net::SocketAddr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .expect("the URL line")
-        .parse()
-        .expect("socket address");
-    let mut client = Client::connect(addr).await;
+    let shared = wrapper.try_clone().expect("clone the pipe's writing end");
+    let mut running = launch_with_stderr(&["--port", "0"], shared.into()).await;
+    let mut client = Client::connect(running.addr()).await;
     // About 100 KB of request lines, more than Linux's default pipe of 64 KiB takes.
     for _ in 0..500 {
         let answer = client.post(USERS, &serde_json::json!({"login": 5})).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     drop(client);
-    assert_eq!(stop(&mut child).await, Some(0));
+    assert_eq!(stop(&mut running.child).await, Some(0));
     // The wrapper's last words, about the size of valgrind's summary, on a thread: a full
     // pipe would block the write for good.
     let last_words = format!("{}\n", "wrapper: done ".repeat(40));
