@@ -233,12 +233,13 @@ pub(crate) fn is_secret_header(name: &str) -> bool {
 }
 
 /// Replaces every value whose key names a secret ([`is_secret_name`]), at any depth, with
-/// `"***"`.
+/// `"***"`; a `true` or `false` stays, as no secret fits in one bit: the vendor's own
+/// `"can_update_password":false` in every user answer then reads as it was sent.
 pub(crate) fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
-                if is_secret_name(key) {
+                if is_secret_name(key) && !v.is_boolean() {
                     *v = Value::String("***".into());
                 } else {
                     redact(v);

@@ -27,6 +27,16 @@ fn redacts_passwords_at_any_depth() {
 }
 
 #[test]
+fn a_boolean_under_a_secret_name_is_no_secret_and_stays() {
+    let mut v = json!({"can_update_password": false, "password": 0, "x": {"reset_password": true, "password": [true]}});
+    redact(&mut v);
+    assert_eq!(
+        v,
+        json!({"can_update_password": false, "password": "***", "x": {"reset_password": true, "password": "***"}})
+    );
+}
+
+#[test]
 fn recorded_headers_copy_redact_and_round_trip() {
     let mut h = HeaderMap::new();
     h.insert("content-type", HeaderValue::from_static("application/json"));

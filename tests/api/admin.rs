@@ -264,6 +264,10 @@ async fn journal_records_requests_with_passwords_redacted_at_any_depth() {
     );
     assert_eq!(first["headers"]["authorization"], "***");
     assert_eq!(first["headers"]["content-type"], "application/json");
+    // The answer as the client got it: the vendor's `can_update_password` flag is a name
+    // with `password` in it, but a boolean holds no secret.
+    assert_eq!(first["response"]["login"], "j@x.com");
+    assert_eq!(first["response"]["can_update_password"], false);
     assert_eq!(first["at"].as_str().unwrap().len(), 24);
     assert_eq!(
         j["requests"][1]["body"],
