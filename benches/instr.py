@@ -9,6 +9,11 @@ bare hyper baseline's, in one run.
     benches/instr.py --cache         # cachegrind instead: instructions and simulated L1
                                      # instruction and data cache misses per request
 
+When httpmock's standalone server is installed (`cargo install httpmock --features
+standalone`; found on PATH, or named by --httpmock or $HTTPMOCK), the table gains its
+create path too: the static replay of benches/httpmock/create.yaml that benches/load.sh
+times, counted the same way.
+
 Each figure is (I(N2) - I(N1)) / (N2 - N1): two runs of N1 and N2 keep-alive requests from one
 client cancel start-up and shutdown. User-space instructions do not depend on the machine's
 load, so figures from different runs compare (same binary, same inputs -> within a few %).
@@ -17,7 +22,7 @@ and evicts on every request, as it does under load: the misses explain why the m
 requests per second fall further behind the bare server's than its instructions do.
 Needs valgrind (Debian: apt-get install valgrind). Never run by CI.
 """
-import argparse, http.client, json, os, re, signal, socket, subprocess, sys, tempfile
+import argparse, http.client, json, os, re, shutil, signal, socket, subprocess, sys, tempfile
 
 PATH = "/api/v1/billing/user/manage"
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -62,7 +67,8 @@ def run(cmd, kind, n, want, keep=None, tool="callgrind"):
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = None
     for line in p.stdout:
-        m = re.search(r"http://[^:/]+:(\d+)", line)
+        # The mock and the bare server print a URL; httpmock logs "Listening on HOST:PORT".
+        m = re.search(r"(?:http://|Listening on )[^:/\s]+:(\d+)", line)
         if m:
             port = int(m.group(1))
             break
@@ -137,6 +143,10 @@ def main():
     ap.add_argument("--cache", action="store_true",
                     help="cachegrind with its cache simulation: L1 misses per request besides instructions")
     ap.add_argument("--no-build", action="store_true", help="use the binaries already in target/release")
+    ap.add_argument("--httpmock", metavar="PATH",
+                    default=os.environ.get("HTTPMOCK") or shutil.which("httpmock"),
+                    help="httpmock's standalone server, counted on the create path too "
+                         "(default: $HTTPMOCK, else httpmock on PATH; none: the row is left out)")
     ap.add_argument("mock_args", nargs="*", help="extra flags for the mock (after --)")
     args = ap.parse_args()
     os.chdir(ROOT)
@@ -157,6 +167,11 @@ def main():
         ("mock, create -> 200", per_request(mock, "create", 200, args.n1, args.n2, keep("create"))),
         ("mock, 4 errors -> 422", per_request(mock, "invalid", 422, args.n1, args.n2, keep("invalid"))),
     ]
+    if args.httpmock:
+        # -d: no access log, as benches/load.sh runs it.
+        httpmock = [args.httpmock, "-p", "PORT", "-m", "benches/httpmock", "-d"]
+        rows.append(("httpmock 0.9, create (static 200)",
+                     per_request(httpmock, "create", 200, args.n1, args.n2, keep("httpmock"))))
     base = rows[0][1]
     print("| path | instructions/request | x bare |")
     print("|---|---:|---:|")

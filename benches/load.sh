@@ -26,21 +26,9 @@ BARE=target/release/examples/bare-hyper
 PORT_BARE=18181
 PORT_MOCK=18182
 PORT_HM=18183
-# httpmock's standalone server answering the create route with the vendor's documented 200
-# body: a static match-and-replay, the work every general-purpose mock server does.
-HM_DIR=target/bench-httpmock
-mkdir -p "$HM_DIR"
-cat >"$HM_DIR/create.yaml" <<'YAML'
-when:
-  method: POST
-  path: /api/v1/billing/user/manage
-then:
-  status: 200
-  header:
-    - name: content-type
-      value: application/json
-  body: '{"id":1,"login":"test@mail.com","name":null,"type":"type_value","status":"active","created_at":"2023-05-02T10:18:50.000000Z","updated_at":"2023-05-02T10:18:50.000000Z","deleted_at":null,"can_update_password":false,"billing_properties":[{"type":"phone","value":"+80283289362"}]}'
-YAML
+# httpmock's standalone server replays benches/httpmock/create.yaml: the create route's
+# documented 200 body, a static match-and-replay.
+HM_DIR=benches/httpmock
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 wait_port() { for _ in $(seq 200); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.01; done; echo "port $1 not up" >&2; exit 1; }
@@ -121,4 +109,4 @@ kill $MOCK_PID; wait 2>/dev/null || true
 
 # Instructions per request (callgrind), the same binaries.
 echo
-python3 benches/instr.py --no-build
+HTTPMOCK="$HTTPMOCK" python3 benches/instr.py --no-build
