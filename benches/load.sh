@@ -6,8 +6,10 @@
 # Needs wrk (Debian: apt-get install wrk) and python3. Builds the release binaries, then for
 # each server: pins it to CPU 0 and wrk to CPU 1 (taskset), 32 keep-alive connections, one
 # wrk thread, the vendor's example body (a unique login per request), and prints requests/s,
-# p50/p99, the ratio to the baseline, startup time (launch to first 200), idle and loaded RSS.
-# Then the 422 path (4 errors) and memory per stored user after 1,000,000 creates.
+# p50/p99, the ratio to the baseline, startup time (launch to first 200), idle and loaded RSS,
+# and each server's user and kernel CPU time per request (/proc/PID/stat).
+# Then the 422 path (4 errors), memory per stored user after 1,000,000 creates, and
+# benches/instr.py's instructions per request (httpmock's included).
 # The machines this runs on are shared and noisy, so the three throughput runs are repeated
 # ROUNDS times, interleaved (bare, mock 200, mock 422, bare, ...), and each column reports the
 # median; the ratio is the median of the per-round ratios.
@@ -46,6 +48,21 @@ wrk_run() {
     END {printf "%d %.3f %.3f %d %d\n", rps, p50, p99, n, bad+0}'
 }
 
+# cpu_run PID URL SCRIPT [PREFIX] -> wrk_run's five figures, then the server's user and
+# kernel CPU time per request in microseconds (all its threads, from /proc/PID/stat): where
+# a server's time goes, beside how fast it answered.
+cpu_ticks() { awk '{print $14 + 0, $15 + 0}' "/proc/$1/stat"; }
+cpu_run() {
+  local pid=$1 u0 s0 u1 s1 rps p50 p99 n bad
+  shift
+  read -r u0 s0 < <(cpu_ticks "$pid")
+  read -r rps p50 p99 n bad < <(wrk_run "$@")
+  read -r u1 s1 < <(cpu_ticks "$pid")
+  awk -v rps="$rps" -v p50="$p50" -v p99="$p99" -v n="$n" -v bad="$bad" -v hz="$(getconf CLK_TCK)" \
+      -v u="$((u1 - u0))" -v s="$((s1 - s0))" \
+      'BEGIN {printf "%d %.3f %.3f %d %d %.2f %.2f\n", rps, p50, p99, n, bad, u / hz * 1e6 / n, s / hz * 1e6 / n}'
+}
+
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 echo "measuring ${SECS}s per run; server on CPU 0, wrk -t1 -c32 on CPU 1"
 echo
@@ -64,12 +81,12 @@ idle_bare=$(rss_kb $BARE_PID); idle_mock=$(rss_kb $MOCK_PID); idle_hm=$(rss_kb $
 
 rows=()
 for round in $(seq "$ROUNDS"); do
-  read -r b_rps b_p50 b_p99 _ _ < <(wrk_run http://127.0.0.1:$PORT_BARE benches/create.lua)
-  read -r m_rps m_p50 m_p99 m_n m_bad < <(wrk_run http://127.0.0.1:$PORT_MOCK benches/create.lua "r$round-")
-  read -r i_rps i_p50 i_p99 _ _ < <(wrk_run http://127.0.0.1:$PORT_MOCK benches/invalid.lua)
-  read -r h_rps h_p50 h_p99 _ h_bad < <(wrk_run http://127.0.0.1:$PORT_HM benches/create.lua)
+  read -r b_rps b_p50 b_p99 _ _ b_us b_ks < <(cpu_run $BARE_PID http://127.0.0.1:$PORT_BARE benches/create.lua)
+  read -r m_rps m_p50 m_p99 m_n m_bad m_us m_ks < <(cpu_run $MOCK_PID http://127.0.0.1:$PORT_MOCK benches/create.lua "r$round-")
+  read -r i_rps i_p50 i_p99 _ _ i_us i_ks < <(cpu_run $MOCK_PID http://127.0.0.1:$PORT_MOCK benches/invalid.lua)
+  read -r h_rps h_p50 h_p99 _ h_bad h_us h_ks < <(cpu_run $HM_PID http://127.0.0.1:$PORT_HM benches/create.lua)
   echo "round $round: bare $b_rps req/s, mock 200 $m_rps ($m_bad non-2xx), mock 422 $i_rps, httpmock $h_rps ($h_bad non-2xx)" >&2
-  rows+=("$b_rps $b_p50 $b_p99 $m_rps $m_p50 $m_p99 $i_rps $i_p50 $i_p99 $h_rps $h_p50 $h_p99")
+  rows+=("$b_rps $b_p50 $b_p99 $m_rps $m_p50 $m_p99 $i_rps $i_p50 $i_p99 $h_rps $h_p50 $h_p99 $b_us $b_ks $m_us $m_ks $i_us $i_ks $h_us $h_ks")
 done
 loaded_bare=$(rss_kb $BARE_PID); loaded_mock=$(rss_kb $MOCK_PID); loaded_hm=$(rss_kb $HM_PID)
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
@@ -82,6 +99,10 @@ printf "%-28s %10.0f %9.3f %9.3f %7s %18s %7d kB %8d kB\n" "bare hyper (fixed 20
 printf "%-28s %10.0f %9.3f %9.3f %7.2f %18s %7d kB %8d kB\n" "mock create 200 (unique)" "$(col 4)" "$(col 5)" "$(col 6)" "$(ratio 4)" "${startup_mock% *} (${startup_mock#* })" "$idle_mock" "$loaded_mock"
 printf "%-28s %10.0f %9.3f %9.3f %7.2f\n" "mock create 422 (4 errors)" "$(col 7)" "$(col 8)" "$(col 9)" "$(ratio 7)"
 printf "%-28s %10.0f %9.3f %9.3f %7.2f %18s %7d kB %8d kB\n" "httpmock 0.9 (static 200)" "$(col 10)" "$(col 11)" "$(col 12)" "$(ratio 10)" "-" "$idle_hm" "$loaded_hm"
+echo
+echo "CPU time per request, microseconds (median; user / kernel, all the server's threads):"
+printf "  bare hyper %s / %s, mock create %s / %s, mock 422 %s / %s, httpmock %s / %s\n" \
+  "$(col 13)" "$(col 14)" "$(col 15)" "$(col 16)" "$(col 17)" "$(col 18)" "$(col 19)" "$(col 20)"
 echo "mock create 200 / httpmock: $(printf '%s\n' "${rows[@]}" | awk '{printf "%.3f\n", $4 / $10}' | median) (median of per-round ratios)"
 
 kill $BARE_PID $MOCK_PID $HM_PID; wait 2>/dev/null || true
