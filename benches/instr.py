@@ -155,8 +155,10 @@ def main():
                         "--example", "bare-hyper"], check=True)
     mock = ["target/release/vms-billing-mock", "--port", "PORT", "--max-users", "10000000", *args.mock_args]
     bare = ["target/release/examples/bare-hyper", "PORT"]
+    # -d: no access log, as benches/load.sh runs it.
+    httpmock = [args.httpmock, "-p", "PORT", "-m", "benches/httpmock", "-d"] if args.httpmock else None
     if args.cache:
-        cache_table(bare, mock, args.n1 or 10_000, args.n2 or 13_000)
+        cache_table(bare, mock, httpmock, args.n1 or 10_000, args.n2 or 13_000)
         return
     args.n1, args.n2 = args.n1 or 200, args.n2 or 1200
     if args.profile:
@@ -167,9 +169,7 @@ def main():
         ("mock, create -> 200", per_request(mock, "create", 200, args.n1, args.n2, keep("create"))),
         ("mock, 4 errors -> 422", per_request(mock, "invalid", 422, args.n1, args.n2, keep("invalid"))),
     ]
-    if args.httpmock:
-        # -d: no access log, as benches/load.sh runs it.
-        httpmock = [args.httpmock, "-p", "PORT", "-m", "benches/httpmock", "-d"]
+    if httpmock:
         rows.append(("httpmock 0.9, create (static 200)",
                      per_request(httpmock, "create", 200, args.n1, args.n2, keep("httpmock"))))
     base = rows[0][1]
@@ -183,13 +183,16 @@ def main():
             print(top(keep(name)))
 
 
-def cache_table(bare, mock, n1, n2):
+def cache_table(bare, mock, httpmock, n1, n2):
     """Instructions and simulated first-level cache misses per request (cachegrind)."""
     print("| path | instructions | L1i misses | L1d read misses | L1d write misses |")
     print("|---|---:|---:|---:|---:|")
-    for name, cmd, kind, want in (("bare hyper (any body -> 200)", bare, "create", 200),
-                                  ("mock, create -> 200", mock, "create", 200),
-                                  ("mock, 4 errors -> 422", mock, "invalid", 422)):
+    servers = [("bare hyper (any body -> 200)", bare, "create", 200),
+               ("mock, create -> 200", mock, "create", 200),
+               ("mock, 4 errors -> 422", mock, "invalid", 422)]
+    if httpmock:
+        servers.append(("httpmock 0.9, create (static 200)", httpmock, "create", 200))
+    for name, cmd, kind, want in servers:
         e = per_request_events(cmd, kind, want, n1, n2, None, tool="cachegrind")
         print("| %s | %s |" % (name, " | ".join("{:,.0f}".format(e.get(k, 0))
                                                 for k in ("Ir", "I1mr", "D1mr", "D1mw"))))
