@@ -168,6 +168,48 @@ async fn a_stderr_pipe_nobody_reads_is_left_with_room_for_whoever_shares_it() {
     assert!(logged.ends_with(" INFO stopped\n"), "{logged}");
 }
 
+// Linux only: wake-ups are counted from /proc.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn an_idle_binary_wakes_no_thread_and_logs_the_next_request_all_the_same() {
+    // A sidecar spends most of its life waiting: it must not wake a thread on a timer (its
+    // log writer used to, 50 times a second).
+    let running = launch(&["--port", "0"]).await;
+    let pid = running.child.id().expect("pid");
+    // The start-up lines are written first.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = voluntary_wakeups(pid);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = voluntary_wakeups(pid) - before;
+    assert!(idle <= 2, "{idle} thread wake-ups in one idle second");
+    let mut client = Client::connect(running.addr()).await;
+    let answer = client.post(USERS, &serde_json::json!({"login": 5})).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    drop(client);
+    let (code, _, err) = running.terminate().await;
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        err.lines().filter(|l| l.contains(" INFO request ")).count(),
+        1,
+        "{err}"
+    );
+}
+
+/// The times the threads of process `pid` blocked and were woken, all threads together.
+#[cfg(target_os = "linux")]
+fn voluntary_wakeups(pid: u32) -> u64 {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("the process's threads");
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("status")).ok())
+        .filter_map(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+                .and_then(|n| n.trim().parse::<u64>().ok())
+        })
+        .sum()
+}
+
 #[tokio::test]
 async fn environment_variables_configure_the_binary_and_the_port_file_is_written() {
     let dir = tempfile::tempdir().unwrap();
