@@ -168,7 +168,8 @@ impl Batch {
                         let mut pending = writer.pending.lock();
                         // Nothing to write: sleep until the first line (or the stop), not
                         // on a timer, so an idle mock wakes no thread at all.
-                        while pending.bytes.is_empty() && !pending.stopping {
+                        while pending.bytes.is_empty() && pending.dropped == 0 && !pending.stopping
+                        {
                             writer.wake.wait(&mut pending);
                         }
                         // Then gather for up to FLUSH_EVERY, or until FLUSH_AT bytes.
@@ -227,6 +228,10 @@ impl Write for BatchLine<'_> {
         let mut pending = self.0.pending.lock();
         if pending.bytes.len() + line.len() > MAX_PENDING {
             pending.dropped += 1;
+            // A line too long for an empty batch: the writer, asleep, still reports it.
+            if pending.bytes.is_empty() {
+                self.0.wake.notify_one();
+            }
         } else {
             let first = pending.bytes.is_empty();
             pending.bytes.extend_from_slice(line);
@@ -308,6 +313,31 @@ mod tests {
         let text = String::from_utf8(out.0.lock().clone()).unwrap();
         let expected: String = (0..1000).map(|i| format!("line {i}\n")).collect();
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn a_line_too_long_for_an_empty_batch_is_reported_without_waiting_for_another_line() {
+        use tracing_subscriber::fmt::MakeWriter;
+        let out = Collected::default();
+        let (batch, guard) = Batch::start(out.clone());
+        let written_up_to = |len: usize| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while out.0.lock().len() < len && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            String::from_utf8(out.0.lock().clone()).unwrap()
+        };
+        // One line written: the writer is then asleep, waiting for the next batch.
+        batch.make_writer().write_all(b"first\n").unwrap();
+        assert_eq!(written_up_to(6), "first\n");
+        std::thread::sleep(FLUSH_EVERY * 3);
+        batch
+            .make_writer()
+            .write_all(&vec![b'x'; MAX_PENDING + 1])
+            .unwrap();
+        let note = "1 log lines dropped: stderr did not keep up\n";
+        assert_eq!(written_up_to(6 + note.len()), format!("first\n{note}"));
+        drop(guard);
     }
 
     #[test]
