@@ -1,6 +1,7 @@
 //! The log writer: lines collected in memory and written to stderr by one background thread
-//! in batches, so a request costs no system call and no thread wake-up for its line, and a
-//! slow stderr never holds a request (past a bound, lines are dropped and the drop reported).
+//! in batches, so a request costs no system call for its line (and no thread wake-up but for
+//! the first line of a batch), an idle mock wakes no thread, and a slow stderr never holds a
+//! request (past a bound, lines are dropped and the drop reported).
 //!
 //! When stderr is a pipe, the writer grows it to 256 KiB and never fills it: it writes only
 //! while the pipe is far from full ([`stderr_room`]) and otherwise waits for the reader, as
@@ -287,6 +288,18 @@ impl Drop for BatchGuard {
 pub(super) struct Collected(pub(super) Arc<Mutex<Vec<u8>>>);
 
 #[cfg(test)]
+impl Collected {
+    /// The text written so far, once it is at least `len` bytes long (or after 10 s).
+    fn text_once(&self, len: usize) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while self.0.lock().len() < len && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        String::from_utf8(self.0.lock().clone()).unwrap()
+    }
+}
+
+#[cfg(test)]
 impl Write for Collected {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.0.lock().extend_from_slice(bytes);
@@ -320,23 +333,16 @@ mod tests {
         use tracing_subscriber::fmt::MakeWriter;
         let out = Collected::default();
         let (batch, guard) = Batch::start(out.clone());
-        let written_up_to = |len: usize| {
-            let deadline = std::time::Instant::now() + Duration::from_secs(10);
-            while out.0.lock().len() < len && std::time::Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            String::from_utf8(out.0.lock().clone()).unwrap()
-        };
         // One line written: the writer is then asleep, waiting for the next batch.
         batch.make_writer().write_all(b"first\n").unwrap();
-        assert_eq!(written_up_to(6), "first\n");
+        assert_eq!(out.text_once(6), "first\n");
         std::thread::sleep(FLUSH_EVERY * 3);
         batch
             .make_writer()
             .write_all(&vec![b'x'; MAX_PENDING + 1])
             .unwrap();
         let note = "1 log lines dropped: stderr did not keep up\n";
-        assert_eq!(written_up_to(6 + note.len()), format!("first\n{note}"));
+        assert_eq!(out.text_once(6 + note.len()), format!("first\n{note}"));
         drop(guard);
     }
 
@@ -393,10 +399,7 @@ mod tests {
             batch.make_writer().write_all(line.as_bytes()).unwrap();
         }
         // The writer's first batch, then time for it to write more if it would.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while out.0.lock().is_empty() && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        out.text_once(1);
         std::thread::sleep(FLUSH_EVERY * 3);
         let early = String::from_utf8(out.0.lock().clone()).unwrap();
         // 33 whole lines of 30 bytes fit in 1,000.
