@@ -148,9 +148,7 @@ async fn a_stderr_pipe_nobody_reads_is_left_with_room_for_whoever_shares_it() {
         "the wrapper could not write to the pipe the mock left"
     );
     // The mock grew the pipe to 256 KiB, so every line it wrote is there, the last included.
-    // SAFETY: fcntl(2) with F_GETPIPE_SZ reads no memory of ours.
-    let fd = std::os::fd::AsRawFd::as_raw_fd(&reader);
-    let size = unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) };
+    let size = rustix::pipe::fcntl_getpipe_size(&reader).expect("the pipe's size");
     assert_eq!(size, 256 << 10);
     let mut text = String::new();
     std::io::Read::read_to_string(&mut reader, &mut text).expect("read the pipe");
