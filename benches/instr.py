@@ -157,6 +157,10 @@ def main():
     bare = ["target/release/examples/bare-hyper", "PORT"]
     # -d: no access log, as benches/load.sh runs it.
     httpmock = [args.httpmock, "-p", "PORT", "-m", "benches/httpmock", "-d"] if args.httpmock else None
+    for server in (mock, bare) + ((httpmock,) if httpmock else ()):
+        if not os.access(server[0], os.X_OK):
+            raise SystemExit("%s: no such executable%s" % (
+                server[0], " (run without --no-build to build it)" if server is not httpmock else ""))
     if args.cache:
         cache_table(bare, mock, httpmock, args.n1 or 10_000, args.n2 or 13_000)
         return
