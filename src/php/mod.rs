@@ -91,7 +91,7 @@ impl Key {
     /// The key as PHP prints it.
     pub(crate) fn as_text(&self) -> CompactString {
         match self {
-            Key::Int(n) => compact_str::format_compact!("{n}"),
+            Key::Int(n) => int_text(*n),
             Key::Str(s) => s.clone(),
         }
     }
@@ -108,6 +108,12 @@ impl Key {
     pub(crate) fn matches(&self, segment: &str) -> bool {
         *self == Key::from_str(segment)
     }
+}
+
+/// An integer in decimal, as PHP prints it: `itoa`, not `format!`, which costs a request
+/// with an integer where a string belongs (`"login": 5`) some 400 instructions per use.
+fn int_text(n: i64) -> CompactString {
+    CompactString::from(itoa::Buffer::new().format(n))
 }
 
 /// Arrays longer than this get a hash index, so a body with 100,000 keys does not cost
@@ -361,7 +367,7 @@ impl Value {
         Some(match self {
             Value::Null | Value::Bool(false) => CompactString::default(),
             Value::Bool(true) => "1".into(),
-            Value::Int(n) => compact_str::format_compact!("{n}"),
+            Value::Int(n) => int_text(*n),
             Value::Float(f) => float_to_string(*f),
             Value::Str(s) => s.clone(),
             Value::File(upload) => compact_str::format_compact!("/tmp/php{}", upload.name),
@@ -435,6 +441,20 @@ mod tests {
             "a",
         ] {
             assert_eq!(Key::from_str(s), Key::Str(s.into()), "{s}");
+        }
+    }
+
+    #[test]
+    fn integers_print_in_decimal_as_php_prints_them() {
+        for (n, text) in [
+            (0, "0"),
+            (5, "5"),
+            (-42, "-42"),
+            (i64::MAX, "9223372036854775807"),
+            (i64::MIN, "-9223372036854775808"),
+        ] {
+            assert_eq!(Value::Int(n).to_php_string().as_deref(), Some(text));
+            assert_eq!(Key::Int(n).as_text(), text);
         }
     }
 
