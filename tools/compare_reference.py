@@ -83,12 +83,17 @@ def main():
     args = sys.argv[1:]
     if not args:
         raise SystemExit(__doc__)
+    if args[0] in ("-h", "--help"):
+        print(__doc__)
+        return
     reference = os.path.join(HERE, "..", "..", "shared", "reference-app")
     cases_file = os.path.join(HERE, "cases", "http.json")
     if "--reference" in args:
         i = args.index("--reference"); reference = args[i + 1]; del args[i:i + 2]
     if "--cases" in args:
         i = args.index("--cases"); cases_file = args[i + 1]; del args[i:i + 2]
+    if not os.access(args[0], os.X_OK):
+        raise SystemExit("%s: no such executable (cargo build --release first?)" % args[0])
     cases = json.load(open(cases_file))["cases"]
     ref, ref_port = start([os.path.join(reference, "run.sh"), "0"], env={**os.environ, "REF_CLOCK": CLOCK})
     mock, mock_port = start([args[0], "--port", "0", "--clock", CLOCK])

@@ -204,6 +204,11 @@ def compare(laravel, status, body, raw=""):
 def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
+    if sys.argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return
+    if not os.access(sys.argv[1], os.X_OK):
+        raise SystemExit("%s: no such executable (cargo build --release first?)" % sys.argv[1])
     binary = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
