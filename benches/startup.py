@@ -44,8 +44,17 @@ def once(port, command):
 
 
 def main():
-    port, runs = int(sys.argv[1]), int(sys.argv[2])
-    command = sys.argv[sys.argv.index("--") + 1:]
+    args = sys.argv[1:]
+    if args[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return
+    try:
+        port, runs = int(args[0]), int(args[1])
+        command = args[args.index("--") + 1:]
+    except (IndexError, ValueError):
+        raise SystemExit(__doc__)
+    if not command:
+        raise SystemExit(__doc__)
     times = [once(port, command) for _ in range(runs)]
     print(f"{statistics.median(times):.1f} {max(times):.1f}")
 

@@ -199,6 +199,9 @@ def record_validation(shared, generated, seed):
 
 def main():
     args = sys.argv[1:]
+    if args[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return
     shared = os.path.join(ROOT, "..", "shared")
     generated, seed = 120, 7
     if "--shared" in args:
@@ -207,6 +210,8 @@ def main():
         i = args.index("--generated"); generated = int(args[i + 1]); del args[i:i + 2]
     if "--seed" in args:
         i = args.index("--seed"); seed = int(args[i + 1]); del args[i:i + 2]
+    if args:
+        raise SystemExit("unknown arguments: %s\n%s" % (" ".join(args), __doc__))
     target = os.path.join(ROOT, "tests", "golden")
     os.makedirs(target, exist_ok=True)
     http_cases = record_http(shared)
