@@ -15,13 +15,9 @@
 # median; the ratio is the median of the per-round ratios.
 # Never run by CI; no test asserts a duration.
 set -euo pipefail
+. "$(dirname "$0")/args.sh"
+numeric_args "$0" "$@"
 cd "$(dirname "$0")/.."
-case "${1:-}" in
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-esac
-for arg in "$@"; do
-  [[ "$arg" =~ ^[1-9][0-9]*$ ]] || { echo "$0: '$arg' is not a positive whole number; see $0 --help" >&2; exit 2; }
-done
 SECS="${1:-5}"
 ROUNDS="${2:-5}"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }

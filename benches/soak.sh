@@ -7,13 +7,9 @@
 #
 # Needs wrk. Never run by CI.
 set -euo pipefail
+. "$(dirname "$0")/args.sh"
+numeric_args "$0" "$@"
 cd "$(dirname "$0")/.."
-case "${1:-}" in
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-esac
-for arg in "$@"; do
-  [[ "$arg" =~ ^[1-9][0-9]*$ ]] || { echo "$0: '$arg' is not a positive whole number; see $0 --help" >&2; exit 2; }
-done
 MINUTES="${1:-10}"
 PORT=18183
 cargo build --release --quiet --bin vms-billing-mock
