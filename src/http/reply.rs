@@ -249,6 +249,10 @@ pub(crate) fn vendor(
     match result {
         Ok(Success::User(json)) => Reply::json(StatusCode::OK, json),
         Ok(Success::NoContent) => Reply::empty(StatusCode::NO_CONTENT),
+        // PHP's `json_encode` of an empty array is `[]`: a check that names no level.
+        Ok(Success::LicenseCheck(levels)) if levels.is_empty() => {
+            Reply::json(StatusCode::OK, b"[]".to_vec())
+        }
         Ok(Success::LicenseCheck(levels)) => {
             let mut out = Vec::with_capacity(24 * levels.len() + 2);
             out.push(b'{');
