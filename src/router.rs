@@ -224,6 +224,44 @@ pub(crate) fn is_admin(path: &str) -> bool {
     path == ADMIN_PREFIX || path.starts_with("/__admin/")
 }
 
+/// Symfony's path info: the request path less the front controller's base URL. A Laravel
+/// app is served by `public/index.php`, so `/index.php/api/v1/...` is `/api/v1/...`
+/// (`Request::prepareBaseUrl`: the prefix counts when it reads `/index.php` once
+/// percent-decoded, `%XX` taken as one character; what follows is the path even without a
+/// slash, and nothing at all is `/`). Any other path is its own.
+pub(crate) fn path_info(path: &str) -> &str {
+    const SCRIPT: &[u8] = b"/index.php";
+    let bytes = path.as_bytes();
+    let mut at = 0;
+    for &wanted in SCRIPT {
+        let (byte, width) = match bytes.get(at..at + 3) {
+            Some(&[b'%', high, low]) if high.is_ascii_hexdigit() && low.is_ascii_hexdigit() => {
+                (hex_digit(high) << 4 | hex_digit(low), 3)
+            }
+            _ => match bytes.get(at) {
+                Some(&byte) => (byte, 1),
+                None => return path,
+            },
+        };
+        if byte != wanted {
+            return path;
+        }
+        at += width;
+    }
+    // Only ASCII was consumed: `at` is a character boundary.
+    match path.get(at..) {
+        Some("") | None => "/",
+        Some(rest) => rest,
+    }
+}
+
+fn hex_digit(b: u8) -> u8 {
+    match b {
+        b'0'..=b'9' => b - b'0',
+        _ => (b | 0x20) - b'a' + 10,
+    }
+}
+
 /// Laravel's `Request::path()`: the path without its leading and trailing slashes.
 pub(crate) fn laravel_path(path: &str) -> &str {
     let trimmed = path.trim_matches('/');
@@ -315,6 +353,20 @@ mod tests {
             route(&Method::POST, "/api/v1//billing/user/manage"),
             Err(RouteError::NotFound)
         );
+    }
+
+    #[test]
+    fn the_front_controller_is_not_part_of_the_path() {
+        assert_eq!(path_info("/index.php/api/v1/x"), "/api/v1/x");
+        assert_eq!(path_info("/%69ndex%2Ephp/api/v1/x"), "/api/v1/x");
+        assert_eq!(path_info("/index.php"), "/");
+        assert_eq!(path_info("/index.php/"), "/");
+        assert_eq!(path_info("/index.phpfoo"), "foo");
+        assert_eq!(path_info("/INDEX.PHP/api"), "/INDEX.PHP/api");
+        assert_eq!(path_info("/index.ph"), "/index.ph");
+        assert_eq!(path_info("/api/index.php/x"), "/api/index.php/x");
+        assert_eq!(path_info("/%zzindex.php"), "/%zzindex.php");
+        assert_eq!(path_info("/index.php%C3%A9"), "%C3%A9");
     }
 
     #[test]

@@ -262,7 +262,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
     // Routed once, on the method Laravel routes by (an override's); an override that is no
     // method is Laravel's 404, answered before routing.
     let route = match &request.method {
-        Ok(method) => router::route(method, parts.uri.path()),
+        Ok(method) => router::route(method, router::path_info(parts.uri.path())),
         Err(_) => Err(RouteError::NotFound),
     };
     let route_label = router::label_of(&route);
@@ -452,14 +452,14 @@ fn default_behaviour(
         }
         // `/__admin` is answered before rules and routing; a method override cannot reach it.
         Ok(Route::Admin(_)) | Err(RouteError::NotFound) => {
-            let path = laravel_path(parts.uri.path()).to_owned();
+            let path = laravel_path(router::path_info(parts.uri.path())).to_owned();
             let reply = reply::api_error(ApiError::NotFound { path }, negotiation, locale);
             return Handled::unrouted(reply, request.into_raw(), body_len);
         }
         Err(RouteError::MethodNotAllowed { allowed }) => {
             let error = ApiError::MethodNotAllowed {
                 method: method.clone(),
-                path: laravel_path(parts.uri.path()).to_owned(),
+                path: laravel_path(router::path_info(parts.uri.path())).to_owned(),
                 allowed,
             };
             let reply = reply::api_error(error, negotiation, locale);
