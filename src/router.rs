@@ -230,6 +230,15 @@ pub(crate) fn is_admin(path: &str) -> bool {
 /// percent-decoded, `%XX` taken as one character; what follows is the path even without a
 /// slash, and nothing at all is `/`). Any other path is its own.
 pub(crate) fn path_info(path: &str) -> &str {
+    match &path[base_url(path).len()..] {
+        "" => "/",
+        rest => rest,
+    }
+}
+
+/// The front controller's prefix of a path, as sent (`/index.php`, `/%69ndex.php`), or `""`:
+/// Symfony's `Request::getBaseUrl()`, which Laravel's URLs (a redirect's target) start with.
+pub(crate) fn base_url(path: &str) -> &str {
     const SCRIPT: &[u8] = b"/index.php";
     let bytes = path.as_bytes();
     let mut at = 0;
@@ -240,19 +249,16 @@ pub(crate) fn path_info(path: &str) -> &str {
             }
             _ => match bytes.get(at) {
                 Some(&byte) => (byte, 1),
-                None => return path,
+                None => return "",
             },
         };
         if byte != wanted {
-            return path;
+            return "";
         }
         at += width;
     }
     // Only ASCII was consumed: `at` is a character boundary.
-    match path.get(at..) {
-        Some("") | None => "/",
-        Some(rest) => rest,
-    }
+    path.get(..at).unwrap_or_default()
 }
 
 fn hex_digit(b: u8) -> u8 {
@@ -367,6 +373,9 @@ mod tests {
         assert_eq!(path_info("/api/index.php/x"), "/api/index.php/x");
         assert_eq!(path_info("/%zzindex.php"), "/%zzindex.php");
         assert_eq!(path_info("/index.php%C3%A9"), "%C3%A9");
+        assert_eq!(base_url("/%69ndex.php/api"), "/%69ndex.php");
+        assert_eq!(base_url("/index.php"), "/index.php");
+        assert_eq!(base_url("/api/v1/x"), "");
     }
 
     #[test]

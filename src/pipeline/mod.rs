@@ -41,7 +41,7 @@ pub(crate) use log::LogExtras;
 use log::{failed_fields, log_request, logging};
 use record::{Recorded, journal_body, record};
 use refuse::{body_error, busy};
-pub(crate) use state::{AppState, ConnControl};
+pub(crate) use state::{AppState, ConnControl, Secure};
 
 /// What the mock decided for one request, before any waiting.
 #[derive(Debug)]
@@ -81,7 +81,10 @@ pub(crate) async fn handle(
     req: Request<Incoming>,
 ) -> Response<Body> {
     let started = Instant::now();
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    if conn.is_secure() {
+        parts.extensions.insert(Secure);
+    }
     let method_label = router::method_label(&parts.method);
     let method = parts.method.clone();
     // Asked once: the level is read through `tracing`'s dispatcher, about 80 instructions.
@@ -396,7 +399,13 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
         .and_then(|v| v.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
         .unwrap_or("localhost");
-    let scheme = parts.uri.scheme_str().unwrap_or("http");
+    let scheme = if parts.extensions.get::<Secure>().is_some() {
+        "https"
+    } else {
+        parts.uri.scheme_str().unwrap_or("http")
+    };
+    // Laravel's `Request::root()`: scheme, host and the front controller's prefix.
+    let base = router::base_url(parts.uri.path());
     Negotiation {
         expects_json,
         redirect_validation,
@@ -404,7 +413,7 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map(str::to_owned),
-        root: format!("{scheme}://{host}"),
+        root: format!("{scheme}://{host}{base}"),
     }
 }
 

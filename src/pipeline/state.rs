@@ -148,9 +148,27 @@ impl AppState {
 pub(crate) struct ConnControl {
     reset: AtomicBool,
     killed: Notify,
+    secure: bool,
 }
 
+/// Marks a request that came over TLS: Laravel then builds its URLs with `https`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Secure;
+
 impl ConnControl {
+    /// The control of a connection, over TLS (`secure`) or not.
+    pub(crate) fn new(secure: bool) -> Self {
+        ConnControl {
+            secure,
+            ..ConnControl::default()
+        }
+    }
+
+    /// Whether the connection is TLS.
+    pub(crate) fn is_secure(&self) -> bool {
+        self.secure
+    }
+
     /// Asks the connection task to drop the connection now, without answering. With
     /// `reset`, the close is a TCP RST instead of a FIN.
     pub(crate) fn kill(&self, reset: bool) {

@@ -195,7 +195,7 @@ impl Server {
                         }
                     }
                 };
-                let control = Arc::new(ConnControl::default());
+                let control = Arc::new(ConnControl::new(matches!(transport, Transport::Tls(_))));
                 let svc_control = Arc::clone(&control);
                 let svc = service_fn(move |req| {
                     let state = Arc::clone(&state);

@@ -40,6 +40,16 @@ async fn https(
     server: &TestServer,
     request: Request<Full<Bytes>>,
 ) -> (StatusCode, String) {
+    let (status, _, body) = https_with_headers(connector, server, request).await;
+    (status, body)
+}
+
+/// [`https`], with the answer's headers.
+async fn https_with_headers(
+    connector: &tokio_rustls::TlsConnector,
+    server: &TestServer,
+    request: Request<Full<Bytes>>,
+) -> (StatusCode, hyper::HeaderMap, String) {
     let tcp = TcpStream::connect(server.addr).await.unwrap();
     let tls = connector
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
@@ -51,8 +61,9 @@ async fn https(
     tokio::spawn(conn);
     let response = sender.send_request(request).await.unwrap();
     let status = response.status();
+    let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
 fn post(path: &str, body: String) -> Request<Full<Bytes>> {
@@ -62,6 +73,49 @@ fn post(path: &str, body: String) -> Request<Full<Bytes>> {
         .header("accept", "application/json")
         .body(Full::new(Bytes::from(body)))
         .unwrap()
+}
+
+#[tokio::test]
+async fn a_client_without_accept_is_redirected_to_https_urls_over_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert_out = dir.path().join("mock.pem");
+    let server = TestServer::with(|c: &mut Config| {
+        c.set_tls(Some(TlsSource::SelfSigned {
+            names: vec![],
+            cert_out: Some(cert_out.clone()),
+        }))
+        .unwrap();
+    })
+    .await;
+    let connector = client_trusting(&std::fs::read(&cert_out).unwrap());
+    // Laravel builds the target from the request's root: https behind TLS, and the front
+    // controller's prefix when the path had one.
+    for (path, referer, location) in [
+        (USERS, None, "https://localhost"),
+        (
+            "/index.php/api/v1/billing/user/manage",
+            None,
+            "https://localhost/index.php",
+        ),
+        (USERS, Some("/back"), "https://localhost/back"),
+    ] {
+        let mut request = Request::post(path)
+            .header("host", "localhost")
+            .header("content-type", "application/json");
+        if let Some(referer) = referer {
+            request = request.header("referer", referer);
+        }
+        let request = request.body(Full::new(Bytes::from_static(b"{}"))).unwrap();
+        let (status, headers, _) = https_with_headers(&connector, &server, request).await;
+        assert_eq!(
+            (
+                status,
+                headers.get("location").and_then(|v| v.to_str().ok())
+            ),
+            (StatusCode::FOUND, Some(location)),
+            "{path} with Referer {referer:?}"
+        );
+    }
 }
 
 #[tokio::test]
