@@ -5,6 +5,8 @@ pub(crate) mod body;
 pub(crate) mod input;
 pub(crate) mod negotiate;
 mod page;
+
+pub(crate) use page::{BadHost, previous_url};
 pub(crate) mod reply;
 
 use hyper::HeaderMap;

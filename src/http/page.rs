@@ -29,13 +29,130 @@ pub(super) fn reason_phrase(status: StatusCode) -> &'static str {
     }
 }
 
-/// Laravel's `url()->previous()`: the `Referer` made absolute against the request's root,
-/// or the root itself.
-pub(super) fn absolute(referer: Option<&str>, root: &str) -> String {
-    let Some(referer) = referer.filter(|r| !r.is_empty()) else {
-        return root.to_owned();
+/// A `Host` header Symfony refuses (`Request::getHost()` throws, and Laravel answers
+/// `404 Bad hostname provided.`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BadHost;
+
+/// Laravel's `url()->previous()` for a request without a session: the `Referer` when it is
+/// a URL; else the `Referer` path, or nothing, under the request's root. Only that root
+/// reads the `Host` header, so only then can a bad one fail the answer (`Err`).
+///
+/// The root is `Request::root()`: `scheme://` Symfony's `getHttpHost()` (the host trimmed
+/// and lower-cased, `:digits` cut; its port, read from the header as PHP's `(int)` reads
+/// it, added back unless it is the scheme's default) and the front controller's prefix
+/// (`base`).
+///
+/// With `build` false only the check is made, and the text is empty: what a JSON client's
+/// failed validation needs.
+pub(crate) fn previous_url(
+    referer: Option<&str>,
+    host: Option<&str>,
+    secure: bool,
+    base: &str,
+    build: bool,
+) -> Result<String, BadHost> {
+    let referer = referer.filter(|r| !r.is_empty());
+    if let Some(referer) = referer.filter(|r| is_url(r)) {
+        return Ok(if build {
+            referer.to_owned()
+        } else {
+            String::new()
+        });
+    }
+    let host = host.unwrap_or("localhost");
+    let name = host_name(host)?;
+    if !build {
+        return Ok(String::new());
+    }
+    let scheme = if secure { "https" } else { "http" };
+    let host = http_host(host, name, secure);
+    Ok(absolute(referer, &format!("{scheme}://{host}{base}")))
+}
+
+/// Symfony's `getHost()` before lower-casing: the header trimmed, a `:digits` end cut, and
+/// checked.
+fn host_name(raw: &str) -> Result<&str, BadHost> {
+    let trimmed = raw.trim_matches([' ', '\t', '\n', '\r', '\0', '\x0b']);
+    let name = match trimmed.rfind(':') {
+        Some(at)
+            if at + 1 < trimmed.len() && trimmed[at + 1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            &trimmed[..at]
+        }
+        _ => trimmed,
     };
-    let is_url = ["#", "//", "http://", "https://", "mailto:", "tel:", "sms:"]
+    if name.is_empty() || valid_host(name.as_bytes()) {
+        Ok(name)
+    } else {
+        Err(BadHost)
+    }
+}
+
+/// Symfony's `getHttpHost()` of a `Host` header whose [`host_name`] is `name`.
+fn http_host(raw: &str, name: &str, secure: bool) -> String {
+    let host = name.to_ascii_lowercase();
+    // `getPort()`: after the last `:` (after the `]` of an IPv6 address), when that is a
+    // non-empty text other than "0"; else the scheme's.
+    let after = match raw.strip_prefix('[') {
+        Some(_) => {
+            let from = raw.rfind(']').unwrap_or(0);
+            raw[from..].find(':').map(|at| from + at)
+        }
+        None => raw.rfind(':'),
+    };
+    let port = match after.map(|at| &raw[at + 1..]) {
+        Some(text) if !text.is_empty() && text != "0" => php_int(text),
+        _ if secure => 443,
+        _ => 80,
+    };
+    if port == if secure { 443 } else { 80 } {
+        host
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// `(?:^\[)?[a-zA-Z0-9-:\]_]+\.?`, repeated, covers the whole host: what Symfony accepts.
+fn valid_host(host: &[u8]) -> bool {
+    let token = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b':' | b']' | b'_');
+    let mut rest = match host.strip_prefix(b"[") {
+        Some(&[]) => return false,
+        Some(rest) => rest,
+        None => host,
+    };
+    while !rest.is_empty() {
+        let run = rest.iter().take_while(|&&b| token(b)).count();
+        if run == 0 {
+            return false;
+        }
+        rest = &rest[run..];
+        rest = rest.strip_prefix(b".").unwrap_or(rest);
+    }
+    true
+}
+
+/// PHP's `(int)` of a string: leading white space, a sign and digits; 0 for anything else.
+fn php_int(text: &str) -> i64 {
+    let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let value = digits
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0i64, |n, d| {
+            n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+        });
+    if negative { -value } else { value }
+}
+
+/// Laravel's `UrlGenerator::isValidUrl`: a fragment, a scheme-relative or http(s) URL, a
+/// `mailto:`/`tel:`/`sms:` link, or anything else with a scheme.
+fn is_url(referer: &str) -> bool {
+    ["#", "//", "http://", "https://", "mailto:", "tel:", "sms:"]
         .iter()
         .any(|p| referer.starts_with(p))
         || referer.split_once("://").is_some_and(|(scheme, rest)| {
@@ -47,8 +164,15 @@ pub(super) fn absolute(referer: Option<&str>, root: &str) -> String {
                 && scheme
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        });
-    if is_url {
+        })
+}
+
+/// The `Referer` made absolute against the request's root, or the root itself.
+pub(super) fn absolute(referer: Option<&str>, root: &str) -> String {
+    let Some(referer) = referer.filter(|r| !r.is_empty()) else {
+        return root.to_owned();
+    };
+    if is_url(referer) {
         return referer.to_owned();
     }
     let (path, query) = match referer.find('?') {
@@ -78,4 +202,76 @@ fn html_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#039;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redirect_root_is_symfonys_http_host() {
+        let root = |host: &str, secure| previous_url(None, Some(host), secure, "", true);
+        // Lower-cased, a default port left out, another kept (the reference app's answers).
+        assert_eq!(
+            root("Billing.Test:80", false),
+            Ok("http://billing.test".into())
+        );
+        assert_eq!(
+            root("billing.test:8443", false),
+            Ok("http://billing.test:8443".into())
+        );
+        assert_eq!(
+            root("billing.test:443", true),
+            Ok("https://billing.test".into())
+        );
+        assert_eq!(
+            root("billing.test:80", true),
+            Ok("https://billing.test:80".into())
+        );
+        assert_eq!(root("[::1]:8080", false), Ok("http://[::1]:8080".into()));
+        assert_eq!(
+            root("billing.test.", false),
+            Ok("http://billing.test.".into())
+        );
+        assert_eq!(
+            root("bill_ing.test", false),
+            Ok("http://bill_ing.test".into())
+        );
+        assert_eq!(
+            root("billing.test:", false),
+            Ok("http://billing.test:".into())
+        );
+        // `(int)"abc"` is 0, and "billing.test:abc" keeps its text as the host.
+        assert_eq!(
+            root("billing.test:abc", false),
+            Ok("http://billing.test:abc:0".into())
+        );
+        for bad in ["bad_host!", "billing .test", "a..b", ".a", "[", "é.test"] {
+            assert_eq!(root(bad, false), Err(BadHost), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_referer_that_is_a_url_needs_no_host() {
+        assert_eq!(
+            previous_url(Some("http://x.y/z"), Some("bad host"), false, "", true),
+            Ok("http://x.y/z".into())
+        );
+        assert_eq!(
+            previous_url(Some("/back"), Some("bad host"), false, "", true),
+            Err(BadHost)
+        );
+        assert_eq!(
+            previous_url(None, Some("bad host"), false, "", false),
+            Err(BadHost)
+        );
+        assert_eq!(
+            previous_url(None, Some("b.test"), false, "", false),
+            Ok(String::new())
+        );
+        assert_eq!(
+            previous_url(Some("/back"), Some("b.test"), false, "/index.php", true),
+            Ok("http://b.test/index.php/back".into())
+        );
+    }
 }

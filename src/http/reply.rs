@@ -14,7 +14,7 @@ use hyper::{Method, Response, StatusCode};
 use serde_json::json;
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::page::{absolute, error_page, reason_phrase, redirect_page};
+use super::page::{BadHost, error_page, reason_phrase, redirect_page};
 use crate::admin::{AdminError, AdminOk};
 use crate::api::{ApiError, Success, method_list};
 use crate::feed::EventStream;
@@ -226,11 +226,9 @@ pub(crate) struct Negotiation {
     /// Answer a failed validation with the 302 when the client does not expect JSON (the
     /// default; `--lenient-accept` answers JSON to everyone).
     pub redirect_validation: bool,
-    /// The `Referer`, where the 302 goes (read only when a 302 can be the answer).
-    pub referer: Option<String>,
-    /// `scheme://host[:port]` of the request, for absolute `Location`s (empty when no 302
-    /// can be the answer).
-    pub root: String,
+    /// Laravel's `url()->previous()`, which a failed validation works out (also for JSON
+    /// clients: `FormRequest::failedValidation`) and a 302 goes to; `None` until then.
+    pub previous: Option<Result<String, BadHost>>,
 }
 
 impl Negotiation {
@@ -296,14 +294,21 @@ pub(crate) fn api_error(error: ApiError, negotiation: &Negotiation, locale: Loca
         // Laravel's `PostTooLargeException` carries no message.
         ApiError::PayloadTooLarge => exception(status, "", negotiation),
         ApiError::Validation(bag) => {
+            let location = match &negotiation.previous {
+                // Building the redirect target read a Host header Symfony refuses.
+                Some(Err(BadHost)) => {
+                    return exception(StatusCode::NOT_FOUND, "Bad hostname provided.", negotiation);
+                }
+                Some(Ok(location)) => location.as_str(),
+                None => "",
+            };
             if negotiation.redirect_validation && !negotiation.expects_json {
-                let location = absolute(negotiation.referer.as_deref(), &negotiation.root);
                 return Reply::with_type(
                     StatusCode::FOUND,
                     "text/html; charset=utf-8",
-                    redirect_page(&location),
+                    redirect_page(location),
                 )
-                .header(header::LOCATION, header_value(&location));
+                .header(header::LOCATION, header_value(location));
             }
             Reply::json(status, bag.to_json(locale))
         }
@@ -428,8 +433,7 @@ pub(crate) fn admin(result: Result<AdminOk, AdminError>, locale: Locale) -> Repl
             let json_only = Negotiation {
                 expects_json: true,
                 redirect_validation: false,
-                referer: None,
-                root: String::new(),
+                previous: None,
             };
             api_error(e, &json_only, locale)
         }

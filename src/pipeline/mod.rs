@@ -22,6 +22,7 @@ use hyper::{Request, Response};
 
 use crate::admin::{self, AdminContext, AdminError};
 use crate::api::{self, ApiError, RequestContext};
+use crate::http::BadHost;
 use crate::http::body::{self, BodyError};
 use crate::http::input::{self, LaravelRequest};
 use crate::http::negotiate::expects_json;
@@ -385,36 +386,37 @@ fn respond(reply: Reply, diagnostics: &[String], route: &'static str) -> Outcome
 }
 
 fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
-    let expects_json = expects_json(&parts.headers);
-    if expects_json || !redirect_validation {
-        // No answer to this request redirects: the 302's target is not needed.
-        return Negotiation {
-            expects_json,
-            redirect_validation,
-            referer: None,
-            root: String::new(),
-        };
-    }
-    let host = crate::http::header(&parts.headers, &header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
-        .unwrap_or("localhost");
-    let scheme = if parts.extensions.get::<Secure>().is_some() {
-        "https"
-    } else {
-        parts.uri.scheme_str().unwrap_or("http")
-    };
-    // Laravel's `Request::root()`: scheme, host and the front controller's prefix.
-    let base = router::base_url(parts.uri.path());
     Negotiation {
-        expects_json,
+        expects_json: expects_json(&parts.headers),
         redirect_validation,
-        referer: crate::http::header(&parts.headers, &header::REFERER)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned),
-        root: format!("{scheme}://{host}{base}"),
+        previous: None,
     }
+}
+
+/// Laravel's `url()->previous()` for this request (see [`crate::http::previous_url`]);
+/// with `build` false, only whether working it out fails.
+fn previous(parts: &Parts, build: bool) -> Result<String, BadHost> {
+    // Both headers in one pass: this runs for every failed validation.
+    let (mut host, mut referer) = (None, None);
+    for (name, value) in &parts.headers {
+        if *name == header::HOST && host.is_none() {
+            host = Some(value);
+        } else if *name == header::REFERER && referer.is_none() {
+            referer = Some(value);
+        }
+    }
+    let host = match host {
+        // Bytes beyond ASCII are characters Symfony refuses in a host.
+        Some(value) => Some(value.to_str().map_err(|_| BadHost)?),
+        None => parts.uri.authority().map(|a| a.as_str()),
+    };
+    crate::http::previous_url(
+        referer.and_then(|v| v.to_str().ok()),
+        host,
+        parts.extensions.get::<Secure>().is_some(),
+        router::base_url(parts.uri.path()),
+        build,
+    )
 }
 
 fn session_of(state: &AppState, parts: &Parts) -> Result<Arc<Session>, AdminError> {
@@ -484,6 +486,20 @@ fn default_behaviour(
     let failed = match &result {
         Err(ApiError::Validation(bag)) if logging() => failed_fields(bag.attributes()),
         _ => String::new(),
+    };
+    // A failed validation works out where it would redirect, JSON client or not.
+    let failed_validation;
+    let negotiation = if let Err(ApiError::Validation(_)) = &result {
+        failed_validation = Negotiation {
+            previous: Some(previous(
+                parts,
+                negotiation.redirect_validation && !negotiation.expects_json,
+            )),
+            ..*negotiation
+        };
+        &failed_validation
+    } else {
+        negotiation
     };
     Handled {
         failed,

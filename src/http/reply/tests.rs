@@ -1,4 +1,5 @@
 use super::*;
+use crate::http::page::absolute;
 
 #[test]
 fn exception_bodies_are_pretty_printed_with_unescaped_slashes() {
