@@ -490,11 +490,17 @@ fn default_behaviour(
     // A failed validation works out where it would redirect, JSON client or not.
     let failed_validation;
     let negotiation = if let Err(ApiError::Validation(_)) = &result {
+        let previous = previous(
+            parts,
+            negotiation.redirect_validation && !negotiation.expects_json,
+        );
+        if previous.is_err() {
+            diagnostics.push(
+                "the Host header has characters Symfony refuses: working out the redirect target of the failed validation made Laravel answer 404".into(),
+            );
+        }
         failed_validation = Negotiation {
-            previous: Some(previous(
-                parts,
-                negotiation.redirect_validation && !negotiation.expects_json,
-            )),
+            previous: Some(previous),
             ..*negotiation
         };
         &failed_validation

@@ -347,6 +347,41 @@ async fn clients_not_asking_for_json_are_redirected_like_laravel_by_default() {
 }
 
 #[tokio::test]
+async fn a_host_laravel_refuses_turns_a_failed_validation_into_its_404() {
+    let server = TestServer::start().await;
+    let bad_host = [
+        ("host", "bad_host!"),
+        ("content-type", "application/json"),
+        ("accept", "application/json"),
+    ];
+    // Laravel's FormRequest works out the redirect target even for a JSON client, and
+    // Symfony refuses the host while doing so.
+    let answer = server.send(Method::POST, USERS, &bad_host, "{}").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        answer.text(),
+        "{\n    \"message\": \"Bad hostname provided.\"\n}"
+    );
+    assert!(
+        answer
+            .header("x-mock-diagnostic")
+            .is_some_and(|d| d.contains("the Host header has characters Symfony refuses")),
+        "{:?}",
+        answer.header("x-mock-diagnostic")
+    );
+    // A success never reads the host.
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            &bad_host,
+            user("host@x.com").to_string(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn hostile_inputs_never_cause_a_server_error() {
     let server = TestServer::with(|c| c.set_locale(Locale::En)).await;
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
