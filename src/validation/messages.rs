@@ -15,7 +15,9 @@ pub enum Locale {
     /// Laravel 10+ default English wording.
     #[default]
     En,
-    /// The widely used Laravel Russian translation (laravel-lang `ru`).
+    /// The widely used Laravel Russian translation: laravel-lang `ru` (`locales/ru/php.json`
+    /// of Laravel-Lang/lang, the version with Laravel 11's rules), whose `required` is the
+    /// contract's `Поле :attribute обязательно.`.
     Ru,
 }
 
@@ -70,7 +72,7 @@ pub(crate) fn template(rule: &Rule, kind: SizeKind, locale: Locale) -> &'static 
         ),
         Rule::RequiredWithout(_) => pick(
             "The :attribute field is required when :values is not present.",
-            "Поле :attribute обязательно, когда :values не указано.",
+            "Поле :attribute обязательно для заполнения, когда :values не указано.",
         ),
         Rule::String => pick(
             "The :attribute field must be a string.",
@@ -114,7 +116,7 @@ pub(crate) fn template(rule: &Rule, kind: SizeKind, locale: Locale) -> &'static 
             ),
             K::String => pick(
                 "The :attribute field must not be greater than :max characters.",
-                "Количество символов в поле :attribute не может превышать :max.",
+                "Количество символов в значении поля :attribute не может превышать :max.",
             ),
         },
         Rule::Min(_) => match kind {
@@ -181,7 +183,7 @@ pub(crate) fn template(rule: &Rule, kind: SizeKind, locale: Locale) -> &'static 
         ),
         Rule::Exists => pick(
             "The selected :attribute is invalid.",
-            "Выбранное значение для :attribute некорректно.",
+            "Значение поля :attribute не существует.",
         ),
         Rule::Email => pick(
             "The :attribute field must be a valid email address.",

@@ -677,7 +677,15 @@ async fn russian_required_without_message() {
     server.create_user(&user("a@x.com")).await;
     call(&server, Method::POST, INTERCOMS, &json!({"login": "a@x.com", "sync": [{"flat": 1}]}))
         .await
-        .assert_laravel_json(r#"{"message":"Поле sync.0.intercom_external_id обязательно, когда sync.0.intercom_id не указано.","errors":{"sync.0.intercom_external_id":["Поле sync.0.intercom_external_id обязательно, когда sync.0.intercom_id не указано."]}}"#);
+        .assert_laravel_json(r#"{"message":"Поле sync.0.intercom_external_id обязательно для заполнения, когда sync.0.intercom_id не указано.","errors":{"sync.0.intercom_external_id":["Поле sync.0.intercom_external_id обязательно для заполнения, когда sync.0.intercom_id не указано."]}}"#);
+}
+
+#[tokio::test]
+async fn russian_exists_message_is_laravel_langs() {
+    let server = TestServer::with(|c| c.set_locale(vms_billing_mock::Locale::Ru)).await;
+    call(&server, Method::PATCH, USERS, &json!({"login": "ghost@x.com"}))
+        .await
+        .assert_laravel_json(r#"{"message":"Значение поля login не существует.","errors":{"login":["Значение поля login не существует."]}}"#);
 }
 
 #[tokio::test]

@@ -143,7 +143,7 @@ async fn russian_locale_gives_russian_messages_and_summary() {
         .await;
     assert_eq!(answer.status, 422);
     answer.assert_laravel_json(
-        r#"{"message":"Значение поля login должно быть строкой. (и ещё 5 ошибок)","errors":{"login":["Значение поля login должно быть строкой."],"password":["Поле password обязательно."],"type":["Количество символов в поле type не может превышать 255."],"status":["Поле status обязательно."],"billing_info":["Значение поля billing info должно быть массивом."],"billing_properties.0.value":["Поле billing_properties.0.value обязательно."]}}"#,
+        r#"{"message":"Значение поля login должно быть строкой. (и ещё 5 ошибок)","errors":{"login":["Значение поля login должно быть строкой."],"password":["Поле password обязательно."],"type":["Количество символов в значении поля type не может превышать 255."],"status":["Поле status обязательно."],"billing_info":["Значение поля billing info должно быть массивом."],"billing_properties.0.value":["Поле billing_properties.0.value обязательно."]}}"#,
     );
     assert_eq!(server.create_user(&user("ru@x.com")).await.status, 200);
     let answer = server.create_user(&user("RU@x.com")).await;
