@@ -134,7 +134,7 @@ fn valid_host(host: &[u8]) -> bool {
 
 /// PHP's `(int)` of a string: leading white space, a sign and digits; 0 for anything else.
 fn php_int(text: &str) -> i64 {
-    let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let text = text.trim_start_matches(|c: char| c.is_ascii() && crate::php::is_c_space(c as u8));
     let (negative, digits) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),

@@ -300,6 +300,8 @@ pub(crate) fn api_error(error: ApiError, negotiation: &Negotiation, locale: Loca
                     return exception(StatusCode::NOT_FOUND, "Bad hostname provided.", negotiation);
                 }
                 Some(Ok(location)) => location.as_str(),
+                // Only JSON-only answers (the admin API's) render a failed validation without
+                // working the target out first; they never redirect.
                 None => "",
             };
             if negotiation.redirect_validation && !negotiation.expects_json {

@@ -108,7 +108,7 @@ pub(crate) fn register(target: &mut Array, name: &[u8], value: Value) {
         // `[]` and `[ ]` (one whitespace character, C's isspace) append.
         let empty = match inner {
             [] => true,
-            [c] => matches!(c, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'),
+            [c] => super::is_c_space(*c),
             _ => false,
         };
         indexes.push(if empty { None } else { Some(inner) });

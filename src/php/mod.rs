@@ -19,6 +19,12 @@ pub(crate) use convert::{array_to_json, float_to_string, from_json, stripos_cont
 pub(crate) use json::is_plain_for_debug;
 pub(crate) use json::write_value as write_json;
 
+/// C's `isspace` in the "C" locale, which PHP's own parsers use (multipart headers, `[ ]` in a
+/// form field's name, `(int)` of a string).
+pub(crate) fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
+}
+
 /// A PHP value.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Value {

@@ -19,7 +19,7 @@
 use compact_str::CompactString;
 
 use super::form::{MAX_INPUT_VARS, lossy, register};
-use super::{Array, Upload, Value};
+use super::{Array, Upload, Value, is_c_space};
 
 /// PHP's `max_file_uploads` default.
 const MAX_FILE_UPLOADS: usize = 20;
@@ -141,7 +141,7 @@ impl<'a> Reader<'a> {
             let Some(&first) = line.first() else {
                 break;
             };
-            let colon = if is_space(first) {
+            let colon = if is_c_space(first) {
                 None
             } else {
                 line.iter().position(|&b| b == b':')
@@ -151,7 +151,7 @@ impl<'a> Reader<'a> {
                     let value = &line[colon + 1..];
                     let start = value
                         .iter()
-                        .position(|&b| !is_space(b))
+                        .position(|&b| !is_c_space(b))
                         .unwrap_or(value.len());
                     headers.push((&line[..colon], value[start..].to_vec()));
                 }
@@ -193,11 +193,6 @@ fn boundary_start(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     })
 }
 
-/// C's `isspace`.
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
 /// The first header with this name, compared case-insensitively as written.
 fn header<'h>(headers: &'h [(&[u8], Vec<u8>)], name: &[u8]) -> Option<&'h [u8]> {
     headers
@@ -230,7 +225,7 @@ fn parameters(mut value: &[u8]) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
 fn trim_start(text: &[u8]) -> &[u8] {
     let start = text
         .iter()
-        .position(|&b| !is_space(b))
+        .position(|&b| !is_c_space(b))
         .unwrap_or(text.len());
     &text[start..]
 }
@@ -279,7 +274,10 @@ fn word_conf(text: &[u8]) -> Vec<u8> {
             (&text[1..end.min(text.len())], Some(q))
         }
         _ => {
-            let end = text.iter().position(|&b| is_space(b)).unwrap_or(text.len());
+            let end = text
+                .iter()
+                .position(|&b| is_c_space(b))
+                .unwrap_or(text.len());
             (&text[..end], None)
         }
     };
