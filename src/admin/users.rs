@@ -125,11 +125,13 @@ pub(super) fn create(ctx: &AdminContext<'_>) -> Result<AdminOk, AdminError> {
             )));
         }
     };
-    normalise::normalise(&mut input);
+    normalise::normalise(&mut input, false);
     let state = ctx.session.state();
     let api = RequestContext {
         state: &state,
         schemas: ctx.schemas,
+        // JSON, which is UTF-8 or no input.
+        not_utf8: false,
     };
     let draft = validated_draft(&api, &input).map_err(AdminError::Invalid)?;
     match store_draft(&api, draft, Clone::clone).map_err(AdminError::Invalid)? {

@@ -11,7 +11,7 @@ mod users;
 
 use hyper::{Method, StatusCode};
 
-use crate::php::{Array, Value};
+use crate::php::{Array, Value, has_replacement};
 use crate::session::SessionState;
 use crate::store::{StoreError, User};
 use crate::validation::{ErrorBag, Overload, Rule, SchemaId, Schemas, field_failure};
@@ -67,6 +67,9 @@ pub(crate) struct RequestContext<'a> {
     pub state: &'a SessionState,
     /// The compiled schemas.
     pub schemas: &'a Schemas,
+    /// Whether the input had form or query bytes that are not UTF-8
+    /// ([`crate::http::input::LaravelRequest::not_utf8`]).
+    pub not_utf8: bool,
 }
 
 /// A successful vendor answer, before rendering.
@@ -116,6 +119,16 @@ pub(crate) enum ApiError {
     /// The user store reached a bound (`--max-users` or `--max-store-bytes`).
     #[error("the user {0}")]
     StoreFull(StoreError),
+    /// A value to store held form or query bytes that are not UTF-8: the database refuses
+    /// it (MySQL's utf8mb4 in strict mode; the reference app's JSON encoding of the answer
+    /// fails the same way), so Laravel answers 500 and nothing is stored.
+    #[error("a value to store is not UTF-8")]
+    NotUtf8Stored,
+    /// A failed validation naming a field by bytes that are not UTF-8: Laravel cannot
+    /// JSON-encode the 422 and answers 500. A client that is redirected still gets the 302
+    /// (the session keeps bytes).
+    #[error("a failed field's name is not UTF-8")]
+    NotUtf8Errors(ErrorBag),
 }
 
 impl ApiError {
@@ -126,7 +139,10 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::StoreFull(_) | ApiError::Overloaded => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::StoreFull(_)
+            | ApiError::Overloaded
+            | ApiError::NotUtf8Stored
+            | ApiError::NotUtf8Errors(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -175,9 +191,10 @@ impl RequestContext<'_> {
         }
     }
 
-    /// Whether an active user has this login (Laravel's `unique` / `exists` query).
+    /// Whether an active user has this login (Laravel's `unique` / `exists` query). A login
+    /// of bytes that are not UTF-8 is nobody's: no stored login has them.
     fn taken(&self, login: &str) -> bool {
-        self.state.store().login_taken(login)
+        !(self.not_utf8 && has_replacement(login)) && self.state.store().login_taken(login)
     }
 
     /// Validates the input of an endpoint that acts on an existing user: the schema's rules

@@ -1,7 +1,7 @@
 //! `/api/v1/billing/user/manage`: the user resource.
 
 use super::{ApiError, Outcome, RequestContext, Success};
-use crate::php::{Array, Value};
+use crate::php::{Array, Value, has_replacement};
 use crate::store::{Inserted, StoreError, User, UserDraft, billing_info, properties};
 use crate::validation::{Rule, SchemaId};
 
@@ -9,6 +9,9 @@ use crate::validation::{Rule, SchemaId};
 /// user object.
 pub(super) fn create(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let draft = validated_draft(ctx, input)?;
+    if ctx.not_utf8 && stores_not_utf8(input, &["login", "type", "status"]) {
+        return Err(ApiError::NotUtf8Stored);
+    }
     store_draft(ctx, draft, User::vendor_json).map(|(_, json)| Success::User(json))
 }
 
@@ -56,6 +59,9 @@ pub(crate) fn store_draft<R>(
 /// replaced as a whole), attach then detach permissions, move `updated_at`.
 pub(super) fn update(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let login = ctx.existing_login(SchemaId::UserUpdate, input)?;
+    if ctx.not_utf8 && stores_not_utf8(input, &["status"]) {
+        return Err(ApiError::NotUtf8Stored);
+    }
     let store = ctx.state.store();
     let password_hash = input
         .get_str("password")
@@ -99,6 +105,22 @@ pub(super) fn delete(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     } else {
         Err(ctx.login_gone())
     }
+}
+
+/// Whether what a create or update stores from `input` holds a string that stood for form
+/// or query bytes that are not UTF-8: the `texts` fields, `billing_info` whole (keys too,
+/// stored as JSON) and each `billing_properties` entry's `type` and `value` (the other keys
+/// of an entry, and the list's own keys, are not stored).
+fn stores_not_utf8(input: &Array, texts: &[&str]) -> bool {
+    let [info, props] = input.get_strs(["billing_info", "billing_properties"]);
+    texts
+        .iter()
+        .filter_map(|&field| input.get_str(field))
+        .chain(info)
+        .any(Value::holds_replacement)
+        || properties(props)
+            .iter()
+            .any(|p| has_replacement(&p.kind) || has_replacement(&p.value))
 }
 
 /// The strings of a validated list (permission names), in the array's order.

@@ -26,6 +26,10 @@ pub(crate) struct LaravelRequest {
     pub input: Array,
     /// What the mock noticed (bad JSON and where, a body that was not read).
     pub diagnostics: Vec<String>,
+    /// Whether a form, multipart or query name or value was not UTF-8 (JSON that is not is
+    /// no input at all). The bytes are read as U+FFFD; Laravel keeps them, and then can
+    /// neither store such a value nor JSON-encode an answer that holds one.
+    pub not_utf8: bool,
 }
 
 /// A method override that is not a method (`_method=PAT CH`): Symfony's
@@ -69,6 +73,7 @@ pub(crate) fn read(
     let mut diagnostics = Vec::new();
     let ct = content_type(headers);
     let mut files = None;
+    let mut not_utf8 = false;
     // PHP reads a multipart POST body itself: `php://input`, which `json()` decodes, is
     // empty then, whatever the Content-Type says about JSON.
     let multipart_post = *method == Method::POST
@@ -107,13 +112,16 @@ pub(crate) fn read(
     } else if *method == Method::POST
         && ct.is_some_and(|ct| post_media_type_is(ct, "application/x-www-form-urlencoded"))
     {
-        form::parse(body)
+        let form = form::parse(body);
+        not_utf8 = form.not_utf8;
+        form.fields
     } else if *method == Method::POST
         && ct.is_some_and(|ct| post_media_type_is(ct, "multipart/form-data"))
     {
         match ct.and_then(multipart::boundary) {
             Some(boundary) => {
                 let parsed = multipart::parse(body, boundary);
+                not_utf8 = parsed.not_utf8;
                 files = Some(parsed.files);
                 parsed.fields
             }
@@ -125,7 +133,9 @@ pub(crate) fn read(
     } else if matches!(*method, Method::PUT | Method::PATCH | Method::DELETE)
         && ct.is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
     {
-        form::parse(body)
+        let form = form::parse(body);
+        not_utf8 = form.not_utf8;
+        form.fields
     } else {
         if !body.iter().all(u8::is_ascii_whitespace) {
             let shown = ct.unwrap_or("missing");
@@ -135,7 +145,19 @@ pub(crate) fn read(
         }
         Array::new()
     };
-    let query_bag = query.map(|q| form::parse(q.as_bytes())).unwrap_or_default();
+    let query_bag = match query {
+        Some(query) => {
+            let form = form::parse(query.as_bytes());
+            not_utf8 |= form.not_utf8;
+            form.fields
+        }
+        None => Array::new(),
+    };
+    if not_utf8 {
+        diagnostics.push(
+            "form or query input has bytes that are not UTF-8 (read as U+FFFD): Laravel can neither store such a value nor JSON-encode an answer naming it, and answers 500 when it must".into(),
+        );
+    }
     let routed = routed_method(method, headers, &body_bag, &query_bag);
     // `input()`: the body's keys, then the query's keys the body lacks.
     let mut raw = body_bag;
@@ -147,14 +169,14 @@ pub(crate) fn read(
     let (raw, input) = match files {
         Some(files) => {
             let mut input = raw.clone();
-            normalise(&mut input);
+            normalise(&mut input, not_utf8);
             replace_recursive(&mut input, files.clone());
             replace_recursive(&mut raw, files);
             (Some(raw), input)
         }
-        None if changes(&raw) => {
+        None if changes(&raw, not_utf8) => {
             let mut input = raw.clone();
-            normalise(&mut input);
+            normalise(&mut input, not_utf8);
             (Some(raw), input)
         }
         None => (None, raw),
@@ -164,6 +186,7 @@ pub(crate) fn read(
         raw,
         input,
         diagnostics,
+        not_utf8,
     }
 }
 

@@ -197,7 +197,14 @@ impl Reply {
             }
         }
         if !diagnostics.is_empty() {
-            headers.insert(DIAGNOSTIC, header_value(&diagnostics.join("; ")));
+            // The answer's own diagnostic (why a 500) first, then what the request showed.
+            let mut text = headers
+                .get(DIAGNOSTIC)
+                .and_then(|v| v.to_str().ok())
+                .map(|own| format!("{own}; "))
+                .unwrap_or_default();
+            text.push_str(&diagnostics.join("; "));
+            headers.insert(DIAGNOSTIC, header_value(&text));
         }
         response
     }
@@ -235,6 +242,11 @@ impl Negotiation {
     /// Whether errors are rendered as JSON (else as HTML pages).
     fn json(&self) -> bool {
         self.expects_json || !self.redirect_validation
+    }
+
+    /// Whether a failed validation is the 302 (else a 422 in JSON).
+    pub(crate) fn redirects_validation(&self) -> bool {
+        !self.json()
     }
 }
 
@@ -293,7 +305,7 @@ pub(crate) fn api_error(error: ApiError, negotiation: &Negotiation, locale: Loca
         }
         // Laravel's `PostTooLargeException` carries no message.
         ApiError::PayloadTooLarge => exception(status, "", negotiation),
-        ApiError::Validation(bag) => {
+        ApiError::Validation(ref bag) | ApiError::NotUtf8Errors(ref bag) => {
             let location = match &negotiation.previous {
                 // Building the redirect target read a Host header Symfony refuses.
                 Some(Err(BadHost)) => {
@@ -304,7 +316,7 @@ pub(crate) fn api_error(error: ApiError, negotiation: &Negotiation, locale: Loca
                 // working the target out first; they never redirect.
                 None => "",
             };
-            if negotiation.redirect_validation && !negotiation.expects_json {
+            if negotiation.redirects_validation() {
                 return Reply::with_type(
                     StatusCode::FOUND,
                     "text/html; charset=utf-8",
@@ -312,8 +324,22 @@ pub(crate) fn api_error(error: ApiError, negotiation: &Negotiation, locale: Loca
                 )
                 .header(header::LOCATION, header_value(location));
             }
+            if let ApiError::NotUtf8Errors(_) = error {
+                return exception(status, "Server Error", negotiation).header(
+                    DIAGNOSTIC,
+                    HeaderValue::from_static(
+                        "the 422 names a field by bytes that are not UTF-8: Laravel's JSON encoding of it fails, so it answers 500",
+                    ),
+                );
+            }
             Reply::json(status, bag.to_json(locale))
         }
+        ApiError::NotUtf8Stored => exception(status, "Server Error", negotiation).header(
+            DIAGNOSTIC,
+            HeaderValue::from_static(
+                "a value to store has bytes that are not UTF-8: the database refuses it, so Laravel answers 500 and stores nothing",
+            ),
+        ),
         ApiError::Overloaded => exception(status, "Server Error", negotiation).header(
             DIAGNOSTIC,
             HeaderValue::from_static(

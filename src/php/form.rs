@@ -18,8 +18,19 @@ pub(crate) const MAX_INPUT_VARS: usize = 1000;
 /// PHP's `max_input_nesting_level` default.
 const MAX_NESTING: usize = 64;
 
-/// Parses `name=value&...` into `target`, as PHP fills `$_GET` or `$_POST`.
-pub(crate) fn parse_into(text: &[u8], target: &mut Array) {
+/// A query string or form body, read.
+#[derive(Debug, Default)]
+pub(crate) struct Form {
+    /// The fields, as `$_GET` or `$_POST`.
+    pub fields: Array,
+    /// Whether a name or value was not UTF-8 (read with U+FFFD in place of the broken
+    /// bytes; PHP keeps the bytes, which Laravel can then neither store nor JSON-encode).
+    pub not_utf8: bool,
+}
+
+/// Parses `name=value&...` as PHP fills `$_GET` or `$_POST` (`parse_str`).
+pub(crate) fn parse(text: &[u8]) -> Form {
+    let mut form = Form::default();
     let mut count = 0;
     for piece in text.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
         count += 1;
@@ -30,19 +41,13 @@ pub(crate) fn parse_into(text: &[u8], target: &mut Array) {
             Some(at) => (&piece[..at], &piece[at + 1..]),
             None => (piece, &b""[..]),
         };
-        register(
-            target,
-            &url_decode(name),
-            Value::Str(lossy(&url_decode(value))),
-        );
+        let name = url_decode(name);
+        let value = url_decode(value);
+        form.not_utf8 |=
+            std::str::from_utf8(&name).is_err() || std::str::from_utf8(&value).is_err();
+        register(&mut form.fields, &name, Value::Str(lossy(&value)));
     }
-}
-
-/// `parse_str`: a fresh array.
-pub(crate) fn parse(text: &[u8]) -> Array {
-    let mut array = Array::new();
-    parse_into(text, &mut array);
-    array
+    form
 }
 
 /// PHP's `urldecode`: `+` is a space, `%XX` a byte, any other `%` stays.
@@ -184,7 +189,7 @@ mod tests {
     use crate::php::to_json;
 
     fn parsed(text: &str) -> String {
-        to_json(&Value::Array(parse(text.as_bytes()))).to_string()
+        to_json(&Value::Array(parse(text.as_bytes()).fields)).to_string()
     }
 
     /// Every expectation is PHP 8.2's `parse_str` on the same input.
@@ -235,11 +240,29 @@ mod tests {
     }
 
     #[test]
+    fn names_and_values_that_are_not_utf8_are_noted() {
+        for (input, not_utf8) in [
+            ("a=1&b[c]=%C3%A4", false),
+            ("a=%EF%BF%BD", false),
+            ("a=%FF", true),
+            ("a[%FF]=1", true),
+            ("%E2%82=1", true),
+            ("a=%E2%82&b=%AC", true),
+        ] {
+            assert_eq!(parse(input.as_bytes()).not_utf8, not_utf8, "{input}");
+        }
+        assert_eq!(parsed("a[%FF]=%FF"), "{\"a\":{\"\u{FFFD}\":\"\u{FFFD}\"}}");
+    }
+
+    #[test]
     fn nesting_and_field_count_are_bounded_like_php() {
         let deep = |n: usize| format!("a{}=1", "[x]".repeat(n));
-        assert_eq!(parse(deep(64).as_bytes()).len(), 1);
-        assert_eq!(parse(deep(65).as_bytes()).len(), 0);
+        assert_eq!(parse(deep(64).as_bytes()).fields.len(), 1);
+        assert_eq!(parse(deep(65).as_bytes()).fields.len(), 0);
         let many: Vec<String> = (1..=1005).map(|i| format!("k{i}=1")).collect();
-        assert_eq!(parse(many.join("&").as_bytes()).len(), MAX_INPUT_VARS);
+        assert_eq!(
+            parse(many.join("&").as_bytes()).fields.len(),
+            MAX_INPUT_VARS
+        );
     }
 }

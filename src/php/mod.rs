@@ -25,6 +25,13 @@ pub(crate) fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
 }
 
+/// Whether a string read from form or query input that was not UTF-8 stands for such bytes:
+/// the reader put U+FFFD in their place. (A request that sends U+FFFD itself beside such
+/// bytes has both counted.)
+pub(crate) fn has_replacement(s: &str) -> bool {
+    s.contains('\u{FFFD}')
+}
+
 /// A PHP value.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Value {
@@ -359,6 +366,20 @@ impl Value {
     /// Whether this is `null`.
     pub(crate) fn is_null(&self) -> bool {
         matches!(self, Value::Null)
+    }
+
+    /// Whether a string here, or a key or string at any depth, [`has_replacement`]. (Form
+    /// input nests at most 64 levels, and only form input has such strings.)
+    pub(crate) fn holds_replacement(&self) -> bool {
+        match self {
+            Value::Str(s) => has_replacement(s),
+            Value::Array(items) => items.iter().any(|(key, value)| {
+                matches!(key, Key::Str(k) if has_replacement(k)) || value.holds_replacement()
+            }),
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::File(_) => {
+                false
+            }
+        }
     }
 
     /// PHP's `is_scalar($v) || is_null($v)`: what `:input` can show.

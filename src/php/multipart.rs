@@ -31,6 +31,8 @@ pub(crate) struct Multipart {
     pub fields: Array,
     /// The uploads, as Laravel's `allFiles()` (`null` for a file input left empty).
     pub files: Array,
+    /// Whether a field's name or text was not UTF-8 (as [`super::form::Form::not_utf8`]).
+    pub not_utf8: bool,
 }
 
 /// The `boundary` parameter of a Content-Type, as rfc1867.c finds it: after the first `=`
@@ -70,6 +72,8 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Multipart {
                 let (content, _) = reader.content(&next);
                 vars += 1;
                 if vars <= MAX_INPUT_VARS {
+                    out.not_utf8 |= std::str::from_utf8(&name).is_err()
+                        || std::str::from_utf8(content).is_err();
                     register(&mut out.fields, &name, Value::Str(lossy(content)));
                 }
             }
@@ -98,6 +102,7 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Multipart {
                     name: CompactString::from(String::from_utf8_lossy(basename(&filename))),
                     size: content.len() as u64,
                 });
+                out.not_utf8 |= std::str::from_utf8(&name).is_err();
                 register(&mut out.files, &name, file);
             }
         }
@@ -348,6 +353,22 @@ mod tests {
             to_json(&Value::Array(parsed.files)).to_string(),
             r#"{"status":"<file f.txt, 12 bytes>"}"#
         );
+    }
+
+    #[test]
+    fn names_and_texts_that_are_not_utf8_are_noted() {
+        let field = |name: &[u8], text: &[u8]| {
+            let mut out = format!("--{B}\r\nContent-Disposition: form-data; name=\"").into_bytes();
+            out.extend_from_slice(name);
+            out.extend_from_slice(b"\"\r\n\r\n");
+            out.extend_from_slice(text);
+            out.extend_from_slice(format!("\r\n--{B}--\r\n").as_bytes());
+            out
+        };
+        assert!(!parse(&field(b"login", "\u{e4}".as_bytes()), B).not_utf8);
+        assert!(parse(&field(b"login", b"a\xff"), B).not_utf8);
+        assert!(parse(&field(b"a[\xff]", b"a"), B).not_utf8);
+        assert!(!parse(&body(&[("login", "a", None)]), B).not_utf8);
     }
 
     /// Bodies PHP 8.2 read (`php -S` echoing `json_encode($_POST)` and the names of the

@@ -481,19 +481,26 @@ fn default_behaviour(
     let ctx = RequestContext {
         state: current,
         schemas: config.schemas(),
+        not_utf8: request.not_utf8,
     };
-    let result = api::handle(&ctx, endpoint, &request.input);
+    let result = match api::handle(&ctx, endpoint, &request.input) {
+        Err(ApiError::Validation(bag))
+            if request.not_utf8 && bag.attributes().any(php::has_replacement) =>
+        {
+            Err(ApiError::NotUtf8Errors(bag))
+        }
+        result => result,
+    };
     let failed = match &result {
-        Err(ApiError::Validation(bag)) if logging() => failed_fields(bag.attributes()),
+        Err(ApiError::Validation(bag) | ApiError::NotUtf8Errors(bag)) if logging() => {
+            failed_fields(bag.attributes())
+        }
         _ => String::new(),
     };
     // A failed validation works out where it would redirect, JSON client or not.
     let failed_validation;
-    let negotiation = if let Err(ApiError::Validation(_)) = &result {
-        let previous = previous(
-            parts,
-            negotiation.redirect_validation && !negotiation.expects_json,
-        );
+    let negotiation = if let Err(ApiError::Validation(_) | ApiError::NotUtf8Errors(_)) = &result {
+        let previous = previous(parts, negotiation.redirects_validation());
         if previous.is_err() {
             diagnostics.push(
                 "the Host header has characters Symfony refuses: working out the redirect target of the failed validation made Laravel answer 404".into(),

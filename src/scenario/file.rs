@@ -254,7 +254,7 @@ fn seed_users(
                 format!("expected an object, found {}", kind(&user)),
             ));
         }
-        normalise::normalise(&mut input);
+        normalise::normalise(&mut input, false);
         let failures = schema
             .validate(&input, locale)
             .map_err(|_| ScenarioError::new(source, &path, "too large to validate"))?;

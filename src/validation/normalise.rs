@@ -4,33 +4,41 @@
 use compact_str::CompactString;
 
 use super::messages::is_pcre_space;
-use crate::php::{Array, Value};
+use crate::php::{Array, Value, has_replacement};
 
 /// Top-level keys whose values Laravel 10's skeleton `TrimStrings` leaves alone. Laravel
 /// compares the full dotted key, so a nested `password` is trimmed.
 const UNTRIMMED_KEYS: [&str; 3] = ["current_password", "password", "password_confirmation"];
 
 /// Trims every string (not the top-level passwords) and turns empty strings into `null`.
-pub(crate) fn normalise(input: &mut Array) {
+///
+/// `not_utf8`: the input held bytes that are not UTF-8, read as U+FFFD. Laravel's pattern
+/// fails on such a string (`preg_replace` with `/u` gives `null`), and TrimStrings falls
+/// back to PHP's `trim()`: so a string with U+FFFD in such input loses only `trim()`'s
+/// characters (NUL among them, no Unicode spaces).
+pub(crate) fn normalise(input: &mut Array, not_utf8: bool) {
     for (key, value) in input.iter_mut() {
         let keep = matches!(key, crate::php::Key::Str(k) if UNTRIMMED_KEYS.contains(&k.as_str()));
-        clean(value, !keep);
+        clean(value, !keep, not_utf8);
     }
 }
 
 /// Whether [`normalise`] would change anything: a string to trim, or an empty one. Most
 /// bodies have none, and then the input need not be copied to be normalised.
-pub(crate) fn changes(input: &Array) -> bool {
+pub(crate) fn changes(input: &Array, not_utf8: bool) -> bool {
     input.iter().any(|(key, value)| {
         let keep = matches!(key, crate::php::Key::Str(k) if UNTRIMMED_KEYS.contains(&k.as_str()));
-        would_clean(value, !keep)
+        would_clean(value, !keep, not_utf8)
     })
 }
 
-fn would_clean(value: &Value, trim: bool) -> bool {
+fn would_clean(value: &Value, trim: bool, not_utf8: bool) -> bool {
     match value {
+        Value::Str(s) if not_utf8 && has_replacement(s) => {
+            trim && (s.starts_with(php_trimmed) || s.ends_with(php_trimmed))
+        }
         Value::Str(s) => s.is_empty() || (trim && trims(s)),
-        Value::Array(items) => items.values().any(|v| would_clean(v, true)),
+        Value::Array(items) => items.values().any(|v| would_clean(v, true, not_utf8)),
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::File(_) => false,
     }
 }
@@ -47,11 +55,15 @@ fn trims(s: &str) -> bool {
     s.starts_with(trimmed_char) || s.ends_with(trimmed_char)
 }
 
-fn clean(value: &mut Value, trim: bool) {
+fn clean(value: &mut Value, trim: bool, not_utf8: bool) {
     match value {
         Value::Str(s) => {
             if trim {
-                let trimmed = s.trim_matches(trimmed_char);
+                let trimmed = if not_utf8 && has_replacement(s) {
+                    s.trim_matches(php_trimmed)
+                } else {
+                    s.trim_matches(trimmed_char)
+                };
                 if trimmed.len() != s.len() {
                     *s = CompactString::from(trimmed);
                 }
@@ -62,7 +74,7 @@ fn clean(value: &mut Value, trim: bool) {
         }
         Value::Array(items) => {
             for (_, v) in items.iter_mut() {
-                clean(v, true);
+                clean(v, true, not_utf8);
             }
         }
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::File(_) => {}
@@ -78,8 +90,12 @@ fn trimmed_char(c: char) -> bool {
 /// PHP's `trim()` default set, which Laravel's `required` uses: a value of only these is
 /// missing. (No form feed, no Unicode spaces; NUL is in it.)
 pub(crate) fn is_blank_string(s: &str) -> bool {
-    s.chars()
-        .all(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\x0B'))
+    s.chars().all(php_trimmed)
+}
+
+/// The characters PHP's `trim()` strips by default.
+fn php_trimmed(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\x0B')
 }
 
 #[cfg(test)]
@@ -88,11 +104,33 @@ mod tests {
     use crate::php::{json, to_json};
 
     fn normalised(body: &str) -> String {
+        normalised_read(body, false)
+    }
+
+    /// `body` normalised as input that held bytes that are not UTF-8 (`not_utf8`) or not.
+    fn normalised_read(body: &str, not_utf8: bool) -> String {
         let Value::Array(mut input) = json::decode(body.as_bytes()).unwrap() else {
             panic!("an object");
         };
-        normalise(&mut input);
+        normalise(&mut input, not_utf8);
         to_json(&Value::Array(input)).to_string()
+    }
+
+    /// Laravel 10's TrimStrings on `"\xA0\xFF "` (PHP strings): `preg_replace` fails on the
+    /// bad byte and `trim()` takes over, which keeps the no-break space and drops NUL.
+    #[test]
+    fn a_string_that_was_not_utf8_is_trimmed_by_php_trim() {
+        let body =
+            r#"{"type":"\u00a0a\ufffd\u0000 ","nested":{"v":"\t\ufffd\u2003"},"login":"\u00a0b "}"#;
+        let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+        assert_eq!(
+            json(&normalised_read(body, true)),
+            json(r#"{"type":"\u00a0a\ufffd","nested":{"v":"\ufffd\u2003"},"login":"b"}"#)
+        );
+        assert_eq!(
+            json(&normalised_read(body, false)),
+            json(r#"{"type":"a\ufffd\u0000","nested":{"v":"\ufffd"},"login":"b"}"#)
+        );
     }
 
     #[test]
@@ -148,13 +186,22 @@ mod tests {
             r#"{"n":1,"b":true,"z":null,"l":[1,2.5]}"#,
             r#"{"nul":"a\u0000"}"#,
             r#"{"bom":"\ufeffa"}"#,
+            r#"{"broken":"\ufffd\u00a0"}"#,
+            r#"{"broken":"\ufffd\u0000"}"#,
+            r#"{"bp":[{"value":"\u3000\ufffd"}]}"#,
         ] {
             let Ok(crate::php::Value::Array(input)) = json::decode(body.as_bytes()) else {
                 panic!("{body}");
             };
-            let mut normalised = input.clone();
-            normalise(&mut normalised);
-            assert_eq!(changes(&input), normalised != input, "{body}");
+            for not_utf8 in [false, true] {
+                let mut normalised = input.clone();
+                normalise(&mut normalised, not_utf8);
+                assert_eq!(
+                    changes(&input, not_utf8),
+                    normalised != input,
+                    "{body} {not_utf8}"
+                );
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ fn failures(
     let Ok(Php::Array(mut input)) = php::json::decode(body.as_bytes()) else {
         panic!("test bodies are JSON objects: {body}");
     };
-    normalise(&mut input);
+    normalise(&mut input, false);
     compiled
         .validate_with_store(&input, locale, &|login| taken.contains(&login))
         .expect("within Laravel's limits")

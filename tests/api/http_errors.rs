@@ -241,6 +241,74 @@ async fn non_json_content_type_is_empty_input() {
     assert_eq!(answer.status, StatusCode::OK);
 }
 
+/// PHP keeps form and query bytes that are not UTF-8. A value Laravel must then store, or
+/// a 422 it must JSON-encode with such a field name, is a 500 (the reference app's answers
+/// are in tests/golden/http.json); the mock stores nothing, as MySQL refuses the row.
+#[tokio::test]
+async fn form_bytes_that_are_not_utf8_are_a_500_where_laravel_must_store_or_encode_them() {
+    let server = TestServer::start().await;
+    let form = |accept: bool| {
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+        if accept {
+            headers.push(("accept", "application/json"));
+        }
+        headers
+    };
+    let server_error = "{\n    \"message\": \"Server Error\"\n}";
+    for body in [
+        "login=a%FF&password=p&type=t&status=s",
+        "login=a&password=p&type=t&status=s&billing_info[billing_id]=%E2%82",
+        "login=a&password=p&type=t&status=s&billing_properties[0][type]=x&billing_properties[0][value]=%FF",
+    ] {
+        let answer = server.send(Method::POST, USERS, &form(true), body).await;
+        assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+        assert_eq!(answer.text(), server_error);
+        let diagnostic = answer.header("x-mock-diagnostic").unwrap_or_default();
+        assert!(
+            diagnostic.contains("the database refuses it"),
+            "{diagnostic}"
+        );
+    }
+    let users = server.admin(Method::GET, "/users", None).await;
+    assert_eq!(users.json(), serde_json::json!({"users": []}));
+
+    // A password is hashed, never stored as text: the create stands, with the first id.
+    let answer = server
+        .send(
+            Method::POST,
+            USERS,
+            &form(true),
+            "login=a&password=%FF&type=t&status=s",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["id"], 1);
+
+    // A failed field named by such bytes: JSON cannot say it, a redirect can.
+    let body = "login=b&password=p&type=t&status=s&billing_properties[%FF][type]=";
+    let answer = server.send(Method::POST, USERS, &form(true), body).await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(answer.text(), server_error);
+    let answer = server.send(Method::POST, USERS, &form(false), body).await;
+    assert_eq!(answer.status, StatusCode::FOUND);
+
+    // Such a login is nobody's, and PHP's trim() (not Laravel's Unicode one) cleans it.
+    let answer = server
+        .send(Method::PATCH, USERS, &form(true), "login=a%FF&status=x")
+        .await;
+    answer.assert_422(serde_json::json!({"login": ["The selected login is invalid."]}));
+    let long_type = format!(
+        "login=c&password=p&status=s&type=%C2%A0{}%FF",
+        "a".repeat(254)
+    );
+    let answer = server
+        .send(Method::POST, USERS, &form(true), long_type)
+        .await;
+    answer.assert_422(serde_json::json!({
+        "type": ["The type field must not be greater than 255 characters."]
+    }));
+}
+
 #[tokio::test]
 async fn missing_accept_is_served_json_with_a_warning_when_lenient() {
     let server = TestServer::with(|c| c.set_strict_accept(false)).await;
