@@ -119,31 +119,16 @@ pub(crate) enum ApiError {
     /// The user store reached a bound (`--max-users` or `--max-store-bytes`).
     #[error("the user {0}")]
     StoreFull(StoreError),
-    /// A value to store is one Laravel cannot store, so it answers 500 and stores nothing.
-    #[error("{0}")]
-    Unstorable(Unstorable),
+    /// A value to store held form or query bytes that are not UTF-8: the database refuses
+    /// it (MySQL's utf8mb4 in strict mode; the reference app's JSON encoding of the answer
+    /// fails the same way), so Laravel answers 500 and nothing is stored.
+    #[error("a value to store is not UTF-8")]
+    NotUtf8Stored,
     /// A failed validation naming a field by bytes that are not UTF-8: Laravel cannot
     /// JSON-encode the 422 and answers 500. A client that is redirected still gets the 302
     /// (the session keeps bytes).
     #[error("a failed field's name is not UTF-8")]
     NotUtf8Errors(ErrorBag),
-}
-
-/// Why Laravel could not store what a create or update takes from its input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum Unstorable {
-    /// A text held form or query bytes that are not UTF-8: MySQL's utf8mb4 refuses the row
-    /// in strict mode (the reference app's JSON encoding of its answer fails alike).
-    #[error(
-        "a value to store has bytes that are not UTF-8: the database refuses it, so Laravel answers 500 and stores nothing"
-    )]
-    NotUtf8,
-    /// `billing_info` holds a number beyond a double (`1e400` decodes to `INF`): the
-    /// model's `array` cast cannot JSON-encode it.
-    #[error(
-        "billing_info holds a number beyond a double (INF), which Laravel's array cast cannot JSON-encode: 500, nothing stored"
-    )]
-    NotFinite,
 }
 
 impl ApiError {
@@ -156,7 +141,7 @@ impl ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::StoreFull(_)
             | ApiError::Overloaded
-            | ApiError::Unstorable(_)
+            | ApiError::NotUtf8Stored
             | ApiError::NotUtf8Errors(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

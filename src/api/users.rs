@@ -1,6 +1,6 @@
 //! `/api/v1/billing/user/manage`: the user resource.
 
-use super::{ApiError, Outcome, RequestContext, Success, Unstorable};
+use super::{ApiError, Outcome, RequestContext, Success};
 use crate::php::{Array, Value, has_replacement};
 use crate::store::{Inserted, StoreError, User, UserDraft, billing_info, properties};
 use crate::validation::{Rule, SchemaId};
@@ -9,16 +9,18 @@ use crate::validation::{Rule, SchemaId};
 /// user object.
 pub(super) fn create(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let draft = validated_draft(ctx, input)?;
+    if ctx.not_utf8 && stores_not_utf8(input, &["login", "type", "status"]) {
+        return Err(ApiError::NotUtf8Stored);
+    }
     store_draft(ctx, draft, User::vendor_json).map(|(_, json)| Success::User(json))
 }
 
 /// Validates a create body (the schema, then `unique` on the login unless the session
-/// upserts), checks that Laravel could store it, and builds the user it describes, not yet
-/// stored. The admin API creates users
+/// upserts) and builds the user it describes, not yet stored. The admin API creates users
 /// this way too.
 ///
 /// # Errors
-/// A 422 [`ApiError`], or [`ApiError::Unstorable`].
+/// A 422 [`ApiError`].
 pub(crate) fn validated_draft(
     ctx: &RequestContext<'_>,
     input: &Array,
@@ -32,7 +34,6 @@ pub(crate) fn validated_draft(
     if !bag.is_empty() {
         return Err(ApiError::Validation(bag));
     }
-    unstorable(ctx, input, &["login", "type", "status"])?;
     Ok(UserDraft::from_create_input(input, ctx.state.now()))
 }
 
@@ -58,7 +59,9 @@ pub(crate) fn store_draft<R>(
 /// replaced as a whole), attach then detach permissions, move `updated_at`.
 pub(super) fn update(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     let login = ctx.existing_login(SchemaId::UserUpdate, input)?;
-    unstorable(ctx, input, &["status"])?;
+    if ctx.not_utf8 && stores_not_utf8(input, &["status"]) {
+        return Err(ApiError::NotUtf8Stored);
+    }
     let store = ctx.state.store();
     let password_hash = input
         .get_str("password")
@@ -104,32 +107,20 @@ pub(super) fn delete(ctx: &RequestContext<'_>, input: &Array) -> Outcome {
     }
 }
 
-/// Whether Laravel could store what a create or update takes from `input`: the `texts`
-/// fields, `billing_info` whole (keys too, JSON-encoded by the model's `array` cast) and
-/// each `billing_properties` entry's `type` and `value` (an entry's other keys, and the
-/// list's own keys, are not stored).
-///
-/// # Errors
-/// [`ApiError::Unstorable`] for a text of form or query bytes that are not UTF-8, or a
-/// number beyond a double in `billing_info`.
-fn unstorable(ctx: &RequestContext<'_>, input: &Array, texts: &[&str]) -> Result<(), ApiError> {
+/// Whether what a create or update stores from `input` holds a string that stood for form
+/// or query bytes that are not UTF-8: the `texts` fields, `billing_info` whole (keys too,
+/// stored as JSON) and each `billing_properties` entry's `type` and `value` (the other keys
+/// of an entry, and the list's own keys, are not stored).
+fn stores_not_utf8(input: &Array, texts: &[&str]) -> bool {
     let [info, props] = input.get_strs(["billing_info", "billing_properties"]);
-    if info.is_some_and(Value::holds_non_finite) {
-        return Err(ApiError::Unstorable(Unstorable::NotFinite));
-    }
-    let not_utf8 = ctx.not_utf8
-        && (texts
+    texts
+        .iter()
+        .filter_map(|&field| input.get_str(field))
+        .chain(info)
+        .any(Value::holds_replacement)
+        || properties(props)
             .iter()
-            .filter_map(|&field| input.get_str(field))
-            .chain(info)
-            .any(Value::holds_replacement)
-            || properties(props)
-                .iter()
-                .any(|p| has_replacement(&p.kind) || has_replacement(&p.value)));
-    if not_utf8 {
-        return Err(ApiError::Unstorable(Unstorable::NotUtf8));
-    }
-    Ok(())
+            .any(|p| has_replacement(&p.kind) || has_replacement(&p.value))
 }
 
 /// The strings of a validated list (permission names), in the array's order.

@@ -334,8 +334,12 @@ pub(crate) fn api_error(error: ApiError, negotiation: &Negotiation, locale: Loca
             }
             Reply::json(status, bag.to_json(locale))
         }
-        ApiError::Unstorable(why) => exception(status, "Server Error", negotiation)
-            .header(DIAGNOSTIC, header_value(&why.to_string())),
+        ApiError::NotUtf8Stored => exception(status, "Server Error", negotiation).header(
+            DIAGNOSTIC,
+            HeaderValue::from_static(
+                "a value to store has bytes that are not UTF-8: the database refuses it, so Laravel answers 500 and stores nothing",
+            ),
+        ),
         ApiError::Overloaded => exception(status, "Server Error", negotiation).header(
             DIAGNOSTIC,
             HeaderValue::from_static(

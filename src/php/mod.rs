@@ -368,16 +368,6 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    /// Whether a float here or at any depth is not finite (`INF` from a JSON number beyond
-    /// a double), which `json_encode` refuses.
-    pub(crate) fn holds_non_finite(&self) -> bool {
-        match self {
-            Value::Float(f) => !f.is_finite(),
-            Value::Array(items) => items.values().any(Value::holds_non_finite),
-            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Str(_) | Value::File(_) => false,
-        }
-    }
-
     /// Whether a string here, or a key or string at any depth, [`has_replacement`]. (Form
     /// input nests at most 64 levels, and only form input has such strings.)
     pub(crate) fn holds_replacement(&self) -> bool {

@@ -309,32 +309,16 @@ async fn form_bytes_that_are_not_utf8_are_a_500_where_laravel_must_store_or_enco
     }));
 }
 
-/// `1e400` decodes to INF, which the model's `array` cast cannot JSON-encode: a create or
-/// update that would store it in `billing_info` is a 500 that stores nothing; elsewhere it
-/// is ignored or fails its rule.
+/// `1e400` decodes to INF; in `billing_info` it passes validation (`array`), so the create
+/// stands, as Laravel's validator and ../shared/oracle answer (README, Known differences:
+/// the reference app's `array` cast refuses it).
 #[tokio::test]
-async fn a_number_beyond_a_double_in_billing_info_is_a_500_that_stores_nothing() {
+async fn a_number_beyond_a_double_in_billing_info_passes_as_laravels_validator_says() {
     let server = TestServer::start().await;
-    let body =
-        r#"{"login":"a","password":"p","type":"t","status":"s","billing_info":{"x":[1e400]}}"#;
+    let body = r#"{"login":"a","password":"p","type":"t","status":"s","billing_info":{"billing_extra":[1e400]}}"#;
     let answer = server.send(Method::POST, USERS, JSON_HEADERS, body).await;
-    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(answer.text(), "{\n    \"message\": \"Server Error\"\n}");
-    assert!(
-        answer
-            .header("x-mock-diagnostic")
-            .unwrap_or_default()
-            .contains("(INF)")
-    );
-
-    let body = r#"{"login":"a","password":"p","type":"t","status":"s","foo":1e400}"#;
-    let answer = server.send(Method::POST, USERS, JSON_HEADERS, body).await;
+    assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.json()["id"], 1);
-    let body = r#"{"login":"a","billing_info":{"billing_id":"1","n":-1e999}}"#;
-    let answer = server.send(Method::PATCH, USERS, JSON_HEADERS, body).await;
-    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
-    let user = server.admin(Method::GET, "/users/a", None).await;
-    assert_eq!(user.json()["billing_info"], serde_json::Value::Null);
 }
 
 #[tokio::test]
