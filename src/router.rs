@@ -245,7 +245,8 @@ pub(crate) fn base_url(path: &str) -> &str {
     for &wanted in SCRIPT {
         let (byte, width) = match bytes.get(at..at + 3) {
             Some(&[b'%', high, low]) if high.is_ascii_hexdigit() && low.is_ascii_hexdigit() => {
-                (hex_digit(high) << 4 | hex_digit(low), 3)
+                let digit = |b: u8| char::from(b).to_digit(16).unwrap_or_default() as u8;
+                (digit(high) << 4 | digit(low), 3)
             }
             _ => match bytes.get(at) {
                 Some(&byte) => (byte, 1),
@@ -259,13 +260,6 @@ pub(crate) fn base_url(path: &str) -> &str {
     }
     // Only ASCII was consumed: `at` is a character boundary.
     path.get(..at).unwrap_or_default()
-}
-
-fn hex_digit(b: u8) -> u8 {
-    match b {
-        b'0'..=b'9' => b - b'0',
-        _ => (b | 0x20) - b'a' + 10,
-    }
 }
 
 /// Laravel's `Request::path()`: the path without its leading and trailing slashes.

@@ -67,7 +67,7 @@ pub(crate) fn previous_url(
     }
     let scheme = if secure { "https" } else { "http" };
     let host = http_host(host, name, secure);
-    Ok(absolute(referer, &format!("{scheme}://{host}{base}")))
+    Ok(under_root(referer, &format!("{scheme}://{host}{base}")))
 }
 
 /// Symfony's `getHost()` before lower-casing: the header trimmed, a `:digits` end cut, and
@@ -167,14 +167,12 @@ fn is_url(referer: &str) -> bool {
         })
 }
 
-/// The `Referer` made absolute against the request's root, or the root itself.
-pub(super) fn absolute(referer: Option<&str>, root: &str) -> String {
-    let Some(referer) = referer.filter(|r| !r.is_empty()) else {
+/// A `Referer` that is not a URL (a path, perhaps with a query) under the request's root,
+/// or the root itself.
+fn under_root(referer: Option<&str>, root: &str) -> String {
+    let Some(referer) = referer else {
         return root.to_owned();
     };
-    if is_url(referer) {
-        return referer.to_owned();
-    }
     let (path, query) = match referer.find('?') {
         Some(at) => referer.split_at(at),
         None => (referer, ""),
@@ -234,6 +232,23 @@ mod tests {
                 previous_url(None, Some(bad), false, "", true),
                 Err(BadHost),
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn previous_url_is_the_referer_made_absolute() {
+        for (referer, previous) in [
+            (None, "http://127.0.0.1:8080"),
+            (Some("/back/here"), "http://127.0.0.1:8080/back/here"),
+            (Some("back?x=1"), "http://127.0.0.1:8080/back?x=1"),
+            (Some("http://example.com/x?y"), "http://example.com/x?y"),
+            (Some("//evil.example/x"), "//evil.example/x"),
+        ] {
+            assert_eq!(
+                previous_url(referer, Some("127.0.0.1:8080"), false, "", true),
+                Ok(previous.to_owned()),
+                "{referer:?}"
             );
         }
     }

@@ -42,10 +42,9 @@ pub(crate) fn parse(text: &[u8]) -> Form {
             None => (piece, &b""[..]),
         };
         let name = url_decode(name);
-        let value = url_decode(value);
-        form.not_utf8 |=
-            std::str::from_utf8(&name).is_err() || std::str::from_utf8(&value).is_err();
-        register(&mut form.fields, &name, Value::Str(lossy(&value)));
+        form.not_utf8 |= std::str::from_utf8(&name).is_err();
+        let value = lossy_noting(&url_decode(value), &mut form.not_utf8);
+        register(&mut form.fields, &name, Value::Str(value));
     }
     form
 }
@@ -68,6 +67,13 @@ pub(crate) fn url_decode(text: &[u8]) -> Vec<u8> {
 /// `php`).
 pub(crate) fn lossy(bytes: &[u8]) -> compact_str::CompactString {
     compact_str::CompactString::from(String::from_utf8_lossy(bytes))
+}
+
+/// [`lossy`], setting `not_utf8` when bytes had to be replaced.
+pub(crate) fn lossy_noting(bytes: &[u8], not_utf8: &mut bool) -> compact_str::CompactString {
+    let text = String::from_utf8_lossy(bytes);
+    *not_utf8 |= matches!(text, Cow::Owned(_));
+    compact_str::CompactString::from(text)
 }
 
 /// `php_register_variable_ex`: stores `value` under the (decoded) field `name`.

@@ -18,7 +18,7 @@
 
 use compact_str::CompactString;
 
-use super::form::{MAX_INPUT_VARS, lossy, register};
+use super::form::{MAX_INPUT_VARS, lossy_noting, register};
 use super::{Array, Upload, Value, is_c_space};
 
 /// PHP's `max_file_uploads` default.
@@ -72,9 +72,9 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Multipart {
                 let (content, _) = reader.content(&next);
                 vars += 1;
                 if vars <= MAX_INPUT_VARS {
-                    out.not_utf8 |= std::str::from_utf8(&name).is_err()
-                        || std::str::from_utf8(content).is_err();
-                    register(&mut out.fields, &name, Value::Str(lossy(content)));
+                    out.not_utf8 |= std::str::from_utf8(&name).is_err();
+                    let text = lossy_noting(content, &mut out.not_utf8);
+                    register(&mut out.fields, &name, Value::Str(text));
                 }
             }
             // "File Upload Mime headers garbled": PHP stops reading the body here.
