@@ -292,7 +292,10 @@ async fn form_bytes_that_are_not_utf8_are_a_500_where_laravel_must_store_or_enco
     let answer = server.send(Method::POST, USERS, &form(false), body).await;
     assert_eq!(answer.status, StatusCode::FOUND);
 
-    // Such a login is nobody's, and PHP's trim() (not Laravel's Unicode one) cleans it.
+    // Such a login is nobody's, not even the user whose login is U+FFFD itself, and PHP's
+    // trim() (not Laravel's Unicode one) cleans it.
+    let answer = server.create_user(&user("a\u{FFFD}")).await;
+    assert_eq!(answer.status, StatusCode::OK);
     let answer = server
         .send(Method::PATCH, USERS, &form(true), "login=a%FF&status=x")
         .await;
