@@ -38,29 +38,30 @@ pub(crate) struct LaravelRequest {
 pub(crate) struct InvalidOverride;
 
 /// Whether the Content-Type makes Laravel decode the body as JSON (`isJson()`).
-fn is_json(content_type: Option<&str>) -> bool {
+fn is_json(content_type: Option<&[u8]>) -> bool {
     // `Str::contains($type, ['/json', '+json'])`, case-sensitive; a scan for the two
-    // five-byte needles rather than `str::contains`, whose searcher costs more to set up
+    // five-byte needles rather than a substring search, whose searcher costs more to set up
     // than a Content-Type takes to scan.
     content_type.is_some_and(|ct| {
-        ct.as_bytes()
-            .windows(5)
+        ct.windows(5)
             .any(|w| matches!(w, [b'/' | b'+', b'j', b's', b'o', b'n']))
     })
 }
 
-fn content_type(headers: &HeaderMap) -> Option<&str> {
-    super::header(headers, &header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+/// The Content-Type's bytes, as PHP and Symfony read them: bytes beyond ASCII included
+/// (`application/json; x=\xE9` is still JSON).
+fn content_type(headers: &HeaderMap) -> Option<&[u8]> {
+    super::header(headers, &header::CONTENT_TYPE).map(|v| v.as_bytes())
 }
 
 /// PHP's media-type test for POST bodies (main/SAPI.c): the type cut at `;`, `,` or a
 /// space, compared without case.
-fn post_media_type_is(content_type: &str, media_type: &str) -> bool {
+fn post_media_type_is(content_type: &[u8], media_type: &str) -> bool {
     content_type
-        .split([';', ',', ' '])
+        .split(|&b| matches!(b, b';' | b',' | b' '))
         .next()
         .unwrap_or_default()
-        .eq_ignore_ascii_case(media_type)
+        .eq_ignore_ascii_case(media_type.as_bytes())
 }
 
 /// Reads a request the way Laravel builds `$request->all()`.
@@ -131,14 +132,14 @@ pub(crate) fn read(
             }
         }
     } else if matches!(*method, Method::PUT | Method::PATCH | Method::DELETE)
-        && ct.is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+        && ct.is_some_and(|ct| ct.starts_with(b"application/x-www-form-urlencoded"))
     {
         let form = form::parse(body);
         not_utf8 = form.not_utf8;
         form.fields
     } else {
         if !body.iter().all(u8::is_ascii_whitespace) {
-            let shown = ct.unwrap_or("missing");
+            let shown = ct.map_or("missing".into(), String::from_utf8_lossy);
             diagnostics.push(format!(
                 "Content-Type is {shown}, which Laravel does not read: the body was ignored"
             ));
@@ -218,12 +219,13 @@ fn routed_method(
     }
     const OVERRIDE: header::HeaderName = header::HeaderName::from_static("x-http-method-override");
     let header = super::header(headers, &OVERRIDE)
-        .and_then(|v| v.to_str().ok())
+        .map(|v| v.as_bytes())
         // PHP's `!$method`: an empty header and "0" do not count.
-        .filter(|v| !v.is_empty() && *v != "0");
+        .filter(|v| !v.is_empty() && *v != b"0");
     let name = Key::from_str("_method");
     let asked: Option<String> = match header {
-        Some(h) => Some(h.to_owned()),
+        // Bytes beyond ASCII (read as they are or as U+FFFD) fail the check below either way.
+        Some(h) => Some(String::from_utf8_lossy(h).into_owned()),
         None => match body.get(&name).or_else(|| query.get(&name)) {
             Some(Value::Str(s)) => Some(s.to_string()),
             // Not a string (an array, a JSON number): the request stays a POST.
@@ -233,7 +235,9 @@ fn routed_method(
     let Some(asked) = asked else {
         return Ok(Method::POST);
     };
-    let upper = asked.to_uppercase();
+    // PHP's `strtoupper` changes ASCII letters only: `ß` stays `ß` (not `SS`) and fails
+    // Symfony's `/^[A-Z]++$/D` like any other byte beyond ASCII.
+    let upper = asked.to_ascii_uppercase();
     if upper.is_empty() || !upper.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(InvalidOverride);
     }
@@ -361,6 +365,15 @@ mod tests {
             Err(InvalidOverride)
         );
         assert_eq!(m("_method=", "", "application/json"), Err(InvalidOverride));
+        // `strtoupper` is ASCII-only: no letter beyond ASCII becomes a method name.
+        for unicode in ["%C3%9F", "%EF%AC%81", "pat%C4%B1ch", "%FF"] {
+            let query = format!("_method={unicode}");
+            assert_eq!(
+                m(&query, "", "application/json"),
+                Err(InvalidOverride),
+                "{query}"
+            );
+        }
         assert_eq!(
             m("", "_method=PUT", "application/x-www-form-urlencoded"),
             Ok(Method::PUT)
@@ -372,5 +385,28 @@ mod tests {
             "",
         );
         assert_eq!(r.method, Ok(Method::PATCH));
+    }
+
+    #[test]
+    fn headers_are_read_as_their_bytes() {
+        let with = |pairs: &[(&'static str, &[u8])]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                let value = HeaderValue::from_bytes(value).expect("obs-text is a valid value");
+                headers.insert(*name, value);
+            }
+            read(&Method::POST, &headers, None, br#"{"login":"x"}"#)
+        };
+        // A Content-Type naming JSON is JSON, whatever bytes its parameters have.
+        let r = with(&[("content-type", b"application/json; x=\xE9")]);
+        assert_eq!(shown(&r.input), r#"{"login":"x"}"#);
+        // An override header with bytes beyond ASCII is not a method: Laravel's 404.
+        for value in [&b"PATCH\xE9"[..], "PATCH\u{e9}".as_bytes()] {
+            let r = with(&[
+                ("content-type", b"application/json"),
+                ("x-http-method-override", value),
+            ]);
+            assert_eq!(r.method, Err(InvalidOverride), "{value:?}");
+        }
     }
 }

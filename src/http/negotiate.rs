@@ -11,10 +11,12 @@ pub(crate) fn expects_json(headers: &HeaderMap) -> bool {
     const X_REQUESTED_WITH: header::HeaderName =
         header::HeaderName::from_static("x-requested-with");
     const X_PJAX: header::HeaderName = header::HeaderName::from_static("x-pjax");
+    // Symfony reads the header's bytes: `application/json\xE9` still names JSON. Bytes that
+    // are not UTF-8 become U+FFFD here, which changes no ASCII test below.
     let accept = super::header(headers, &header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let first = first_acceptable(accept);
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+        .unwrap_or_default();
+    let first = first_acceptable(&accept);
     if stripos_contains(first, "/json") || stripos_contains(first, "+json") {
         return true;
     }
@@ -84,5 +86,21 @@ mod tests {
             "accept",
             "text/html, application/json"
         )])));
+    }
+
+    #[test]
+    fn an_accept_header_with_bytes_beyond_ascii_is_read_as_laravel_reads_it() {
+        for (value, json) in [
+            (&b"application/json\xE9"[..], true),
+            ("application/json\u{e9}".as_bytes(), true),
+            (b"text/html\xE9, application/json", false),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::ACCEPT,
+                HeaderValue::from_bytes(value).expect("obs-text"),
+            );
+            assert_eq!(expects_json(&h), json, "{value:?}");
+        }
     }
 }

@@ -46,24 +46,20 @@ pub(crate) struct BadHost;
 /// With `build` false only the check is made, and the text is empty: what a JSON client's
 /// failed validation needs.
 pub(crate) fn previous_url(
-    referer: Option<&str>,
+    referer: Option<&[u8]>,
     host: Option<&str>,
     secure: bool,
     base: &str,
     build: bool,
-) -> Result<String, BadHost> {
+) -> Result<Vec<u8>, BadHost> {
     let referer = referer.filter(|r| !r.is_empty());
     if let Some(referer) = referer.filter(|r| is_url(r)) {
-        return Ok(if build {
-            referer.to_owned()
-        } else {
-            String::new()
-        });
+        return Ok(if build { referer.to_vec() } else { Vec::new() });
     }
     let host = host.unwrap_or("localhost");
     let name = host_name(host)?;
     if !build {
-        return Ok(String::new());
+        return Ok(Vec::new());
     }
     let scheme = if secure { "https" } else { "http" };
     let host = http_host(host, name, secure);
@@ -150,45 +146,68 @@ fn php_int(text: &str) -> i64 {
 }
 
 /// Laravel's `UrlGenerator::isValidUrl`: a fragment, a scheme-relative or http(s) URL, a
-/// `mailto:`/`tel:`/`sms:` link, or anything else with a scheme.
-fn is_url(referer: &str) -> bool {
-    ["#", "//", "http://", "https://", "mailto:", "tel:", "sms:"]
-        .iter()
-        .any(|p| referer.starts_with(p))
-        || referer.split_once("://").is_some_and(|(scheme, rest)| {
+/// `mailto:`/`tel:`/`sms:` link, or anything else with a scheme. Bytes, as PHP's regex
+/// without `/u` reads them.
+fn is_url(referer: &[u8]) -> bool {
+    [
+        &b"#"[..],
+        b"//",
+        b"http://",
+        b"https://",
+        b"mailto:",
+        b"tel:",
+        b"sms:",
+    ]
+    .iter()
+    .any(|p| referer.starts_with(p))
+        || memchr::memmem::find(referer, b"://").is_some_and(|at| {
+            let (scheme, rest) = (&referer[..at], &referer[at + 3..]);
             !rest.is_empty()
+                && scheme.first().is_some_and(u8::is_ascii_alphabetic)
                 && scheme
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
         })
 }
 
 /// A `Referer` that is not a URL (a path, perhaps with a query) under the request's root,
-/// or the root itself.
-fn under_root(referer: Option<&str>, root: &str) -> String {
+/// or the root itself. The referer's bytes are kept as they are, as PHP keeps them.
+fn under_root(referer: Option<&[u8]>, root: &str) -> Vec<u8> {
     let Some(referer) = referer else {
-        return root.to_owned();
+        return root.as_bytes().to_vec();
     };
-    let (path, query) = match referer.find('?') {
-        Some(at) => referer.split_at(at),
-        None => (referer, ""),
-    };
-    let path = path.trim_matches('/');
-    let joined = if path.is_empty() {
-        root.to_owned()
-    } else {
-        format!("{root}/{path}")
-    };
-    format!("{}{query}", joined.trim_end_matches('/'))
+    let (path, query) = referer.split_at(memchr::memchr(b'?', referer).unwrap_or(referer.len()));
+    let path = trim_slashes(path);
+    let mut joined = root.as_bytes().to_vec();
+    if !path.is_empty() {
+        joined.push(b'/');
+        joined.extend_from_slice(path);
+    }
+    joined.truncate(trim_slashes_end(&joined).len());
+    joined.extend_from_slice(query);
+    joined
+}
+
+fn trim_slashes(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| b != b'/').unwrap_or(bytes.len());
+    trim_slashes_end(&bytes[start..])
+}
+
+fn trim_slashes_end(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != b'/')
+        .map_or(0, |at| at + 1);
+    &bytes[..end]
 }
 
 /// The page of Symfony's `RedirectResponse`, as Laravel sends it for a failed validation.
-pub(super) fn redirect_page(location: &str) -> String {
-    let escaped = html_escape(location);
+pub(super) fn redirect_page(location: &[u8]) -> String {
+    // `htmlspecialchars($url, ENT_QUOTES, 'UTF-8')`, which gives "" for bytes that are not
+    // UTF-8 (the page then links nowhere; the Location header still has the bytes).
+    let escaped = std::str::from_utf8(location)
+        .map(html_escape)
+        .unwrap_or_default();
     format!(
         "<!DOCTYPE html>\n<html>\n    <head>\n        <meta charset=\"UTF-8\" />\n        <meta http-equiv=\"refresh\" content=\"0;url='{escaped}'\" />\n\n        <title>Redirecting to {escaped}</title>\n    </head>\n    <body>\n        Redirecting to <a href=\"{escaped}\">{escaped}</a>.\n    </body>\n</html>"
     )
@@ -206,6 +225,18 @@ fn html_escape(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// [`previous_url`] of a text referer, as text.
+    fn previous_text(
+        referer: Option<&str>,
+        host: Option<&str>,
+        secure: bool,
+        base: &str,
+        build: bool,
+    ) -> Result<String, BadHost> {
+        previous_url(referer.map(str::as_bytes), host, secure, base, build)
+            .map(|url| String::from_utf8(url).expect("a text referer gives text"))
+    }
+
     #[test]
     fn the_redirect_root_is_symfonys_http_host() {
         // Lower-cased, a default port left out, another kept (the reference app's answers);
@@ -222,14 +253,14 @@ mod tests {
             ("billing.test:abc", false, "http://billing.test:abc:0"),
         ] {
             assert_eq!(
-                previous_url(None, Some(host), secure, "", true),
+                previous_text(None, Some(host), secure, "", true),
                 Ok(root.to_owned()),
                 "{host}"
             );
         }
         for bad in ["bad_host!", "billing .test", "a..b", ".a", "[", "é.test"] {
             assert_eq!(
-                previous_url(None, Some(bad), false, "", true),
+                previous_text(None, Some(bad), false, "", true),
                 Err(BadHost),
                 "{bad}"
             );
@@ -246,7 +277,7 @@ mod tests {
             (Some("//evil.example/x"), "//evil.example/x"),
         ] {
             assert_eq!(
-                previous_url(referer, Some("127.0.0.1:8080"), false, "", true),
+                previous_text(referer, Some("127.0.0.1:8080"), false, "", true),
                 Ok(previous.to_owned()),
                 "{referer:?}"
             );
@@ -256,24 +287,51 @@ mod tests {
     #[test]
     fn a_referer_that_is_a_url_needs_no_host() {
         assert_eq!(
-            previous_url(Some("http://x.y/z"), Some("bad host"), false, "", true),
+            previous_text(Some("http://x.y/z"), Some("bad host"), false, "", true),
             Ok("http://x.y/z".into())
         );
         assert_eq!(
-            previous_url(Some("/back"), Some("bad host"), false, "", true),
+            previous_text(Some("/back"), Some("bad host"), false, "", true),
             Err(BadHost)
         );
         assert_eq!(
-            previous_url(None, Some("bad host"), false, "", false),
+            previous_text(None, Some("bad host"), false, "", false),
             Err(BadHost)
         );
         assert_eq!(
-            previous_url(None, Some("b.test"), false, "", false),
+            previous_text(None, Some("b.test"), false, "", false),
             Ok(String::new())
         );
         assert_eq!(
-            previous_url(Some("/back"), Some("b.test"), false, "/index.php", true),
+            previous_text(Some("/back"), Some("b.test"), false, "/index.php", true),
             Ok("http://b.test/index.php/back".into())
         );
+    }
+
+    #[test]
+    fn a_referers_bytes_beyond_ascii_are_kept_and_the_page_escapes_only_utf8() {
+        let host = Some("billing.test");
+        for (referer, location) in [
+            (
+                &b"/caf\xC3\xA9"[..],
+                &b"http://billing.test/caf\xC3\xA9"[..],
+            ),
+            (b"/caf\xE9", b"http://billing.test/caf\xE9"),
+            (b"http://x.example/caf\xE9?q", b"http://x.example/caf\xE9?q"),
+        ] {
+            assert_eq!(
+                previous_url(Some(referer), host, false, "", true).as_deref(),
+                Ok(location),
+                "{referer:?}"
+            );
+        }
+        // `htmlspecialchars` escapes text that is UTF-8 and gives "" for any other.
+        let page = redirect_page("http://b.test/a'\u{e9}\"<".as_bytes());
+        assert!(
+            page.contains("<title>Redirecting to http://b.test/a&#039;\u{e9}&quot;&lt;</title>")
+        );
+        let page = redirect_page(b"http://b.test/caf\xE9");
+        assert!(page.contains("content=\"0;url=''\""), "{page}");
+        assert!(page.contains("Redirecting to <a href=\"\"></a>."), "{page}");
     }
 }

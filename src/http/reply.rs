@@ -235,7 +235,7 @@ pub(crate) struct Negotiation {
     pub redirect_validation: bool,
     /// Laravel's `url()->previous()`, which a failed validation works out (also for JSON
     /// clients: `FormRequest::failedValidation`) and a 302 goes to; `None` until then.
-    pub previous: Option<Result<String, BadHost>>,
+    pub previous: Option<Result<Vec<u8>, BadHost>>,
 }
 
 impl Negotiation {
@@ -311,18 +311,23 @@ pub(crate) fn api_error(error: ApiError, negotiation: &Negotiation, locale: Loca
                 Some(Err(BadHost)) => {
                     return exception(StatusCode::NOT_FOUND, "Bad hostname provided.", negotiation);
                 }
-                Some(Ok(location)) => location.as_str(),
+                Some(Ok(location)) => location.as_slice(),
                 // Only JSON-only answers (the admin API's) render a failed validation without
                 // working the target out first; they never redirect.
-                None => "",
+                None => &[],
             };
             if negotiation.redirects_validation() {
+                // The bytes as PHP sends them: a Referer's bytes beyond ASCII stay as they
+                // came (they were a valid header value then, and are one now).
+                let value = HeaderValue::from_bytes(location).unwrap_or_else(|_| {
+                    header_value(&String::from_utf8_lossy(location))
+                });
                 return Reply::with_type(
                     StatusCode::FOUND,
                     "text/html; charset=utf-8",
                     redirect_page(location),
                 )
-                .header(header::LOCATION, header_value(location));
+                .header(header::LOCATION, value);
             }
             if let ApiError::NotUtf8Errors(_) = error {
                 return exception(status, "Server Error", negotiation).header(

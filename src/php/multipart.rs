@@ -38,24 +38,26 @@ pub(crate) struct Multipart {
 /// The `boundary` parameter of a Content-Type, as rfc1867.c finds it: after the first `=`
 /// that follows `boundary` (looked for as written, then in any case), up to a `,` or `;`,
 /// or between double quotes; not trimmed.
-pub(crate) fn boundary(content_type: &str) -> Option<&str> {
-    let at = content_type
-        .find("boundary")
-        .or_else(|| content_type.to_ascii_lowercase().find("boundary"))?;
+pub(crate) fn boundary(content_type: &[u8]) -> Option<&[u8]> {
+    let at = memchr::memmem::find(content_type, b"boundary")
+        .or_else(|| memchr::memmem::find(&content_type.to_ascii_lowercase(), b"boundary"))?;
     let rest = &content_type[at..];
-    let rest = &rest[rest.find('=')? + 1..];
-    let value = match rest.strip_prefix('"') {
-        Some(quoted) => &quoted[..quoted.find('"')?],
-        None => rest.split([',', ';']).next().unwrap_or_default(),
+    let rest = &rest[rest.iter().position(|&b| b == b'=')? + 1..];
+    let value = match rest.strip_prefix(b"\"") {
+        Some(quoted) => &quoted[..quoted.iter().position(|&b| b == b'"')?],
+        None => rest
+            .split(|&b| b == b',' || b == b';')
+            .next()
+            .unwrap_or_default(),
     };
     (!value.is_empty()).then_some(value)
 }
 
 /// Reads a body with this boundary, as PHP fills `$_POST` and `$_FILES`.
-pub(crate) fn parse(body: &[u8], boundary: &str) -> Multipart {
+pub(crate) fn parse(body: &[u8], boundary: &[u8]) -> Multipart {
     let mut out = Multipart::default();
-    let delimiter = [b"--", boundary.as_bytes()].concat();
-    let next = [b"\n--", boundary.as_bytes()].concat();
+    let delimiter = [b"--", boundary].concat();
+    let next = [b"\n--", boundary].concat();
     let mut reader = Reader { body, at: 0 };
     let (mut vars, mut uploads, mut anonymous) = (0, 0, 0u32);
     while reader.at < body.len() {
@@ -343,7 +345,7 @@ mod tests {
                 ("status", "file-content", Some("f.txt")),
                 ("avatar", "", Some("")),
             ]),
-            B,
+            B.as_bytes(),
         );
         assert_eq!(
             to_json(&Value::Array(parsed.fields)).to_string(),
@@ -365,10 +367,10 @@ mod tests {
             out.extend_from_slice(format!("\r\n--{B}--\r\n").as_bytes());
             out
         };
-        assert!(!parse(&field(b"login", "\u{e4}".as_bytes()), B).not_utf8);
-        assert!(parse(&field(b"login", b"a\xff"), B).not_utf8);
-        assert!(parse(&field(b"a[\xff]", b"a"), B).not_utf8);
-        assert!(!parse(&body(&[("login", "a", None)]), B).not_utf8);
+        assert!(!parse(&field(b"login", "\u{e4}".as_bytes()), B.as_bytes()).not_utf8);
+        assert!(parse(&field(b"login", b"a\xff"), B.as_bytes()).not_utf8);
+        assert!(parse(&field(b"a[\xff]", b"a"), B.as_bytes()).not_utf8);
+        assert!(!parse(&body(&[("login", "a", None)]), B.as_bytes()).not_utf8);
     }
 
     /// Bodies PHP 8.2 read (`php -S` echoing `json_encode($_POST)` and the names of the
@@ -652,7 +654,7 @@ mod tests {
         ),
         ];
         for (what, content_type, body, post, files) in cases {
-            let parsed = boundary(content_type)
+            let parsed = boundary(content_type.as_bytes())
                 .map(|b| parse(body.as_bytes(), b))
                 .unwrap_or_default();
             assert_eq!(
@@ -671,15 +673,20 @@ mod tests {
 
     #[test]
     fn the_boundary_is_read_quoted_or_not() {
-        assert_eq!(boundary("multipart/form-data; boundary=abc"), Some("abc"));
-        assert_eq!(
-            boundary("multipart/form-data; boundary=\"a b\""),
-            Some("a b")
-        );
-        assert_eq!(
-            boundary("multipart/form-data; boundary=abc; charset=x"),
-            Some("abc")
-        );
-        assert_eq!(boundary("multipart/form-data"), None);
+        let cases: [(&[u8], Option<&[u8]>); 6] = [
+            (b"multipart/form-data; boundary=abc", Some(b"abc")),
+            (b"multipart/form-data; boundary=\"a b\"", Some(b"a b")),
+            (
+                b"multipart/form-data; boundary=abc; charset=x",
+                Some(b"abc"),
+            ),
+            (b"multipart/form-data; BOUNDARY=Up", Some(b"Up")),
+            // PHP reads the header's bytes: one that is not UTF-8 is part of the boundary.
+            (b"multipart/form-data; boundary=x\xe9y", Some(b"x\xe9y")),
+            (b"multipart/form-data", None),
+        ];
+        for (content_type, expected) in cases {
+            assert_eq!(boundary(content_type), expected, "{content_type:?}");
+        }
     }
 }

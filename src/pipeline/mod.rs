@@ -395,7 +395,7 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
 
 /// Laravel's `url()->previous()` for this request (see [`crate::http::previous_url`]);
 /// with `build` false, only whether working it out fails.
-fn previous(parts: &Parts, build: bool) -> Result<String, BadHost> {
+fn previous(parts: &Parts, build: bool) -> Result<Vec<u8>, BadHost> {
     // Both headers in one pass: this runs for every failed validation.
     let (mut host, mut referer) = (None, None);
     for (name, value) in &parts.headers {
@@ -411,7 +411,8 @@ fn previous(parts: &Parts, build: bool) -> Result<String, BadHost> {
         None => parts.uri.authority().map(|a| a.as_str()),
     };
     crate::http::previous_url(
-        referer.and_then(|v| v.to_str().ok()),
+        // Its bytes, as PHP reads them: beyond ASCII too.
+        referer.map(|v| v.as_bytes()),
         host,
         parts.extensions.get::<Secure>().is_some(),
         router::base_url(parts.uri.path()),
