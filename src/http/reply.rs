@@ -177,6 +177,9 @@ impl Reply {
         };
         let mut response = Response::new(body);
         *response.status_mut() = self.status;
+        if let Some(reason) = symfony_reason(self.status) {
+            response.extensions_mut().insert(reason);
+        }
         let headers = response.headers_mut();
         if let Some(ct) = self.content_type {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
@@ -208,6 +211,18 @@ impl Reply {
         }
         response
     }
+}
+
+/// The status line's reason phrase where Symfony's differs from hyper's: RFC 9110's newer
+/// names for 413 and 422 (the reference app's status lines), and `unknown status` for a
+/// code with no name (a scenario's 299). Clients show it: Guzzle's exception message quotes
+/// `422 Unprocessable Content`.
+fn symfony_reason(status: StatusCode) -> Option<hyper::ext::ReasonPhrase> {
+    let text = match status.canonical_reason() {
+        None => "unknown status",
+        Some(hypers) => Some(reason_phrase(status)).filter(|symfonys| *symfonys != hypers)?,
+    };
+    Some(hyper::ext::ReasonPhrase::from_static(text.as_bytes()))
 }
 
 /// A header value from arbitrary text: anything outside visible ASCII becomes `?`, so a

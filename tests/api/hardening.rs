@@ -242,7 +242,7 @@ async fn framing_errors_get_their_http_status() {
         (
             b"POST /api/v1/billing/user/manage HTTP/1.1\r\nhost: x\r\n\
               expect: 100-continue\r\ncontent-length: 5000000\r\n\r\n",
-            "HTTP/1.1 413 Payload Too Large\r\n",
+            "HTTP/1.1 413 Content Too Large\r\n",
         ),
     ];
     for (request, status_line) in cases {

@@ -518,3 +518,48 @@ async fn health_answers_ok() {
     assert_eq!(answer.text(), r#"{"status":"ok"}"#);
     assert_eq!(answer.header("content-type"), Some("application/json"));
 }
+
+/// The status line as the client reads it, for one request sent on its own connection.
+async fn status_line(server: &TestServer, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    text.split("\r\n").next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn status_lines_carry_symfonys_reason_phrases() {
+    let server = TestServer::with_scenario(scenario(&json!({
+        "name": "odd", "rules": [{"match": {"path": "/api/v1/odd"}, "respond": {"status": 299}}]
+    })))
+    .await;
+    let post = |path: &str, body: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nhost: x\r\naccept: application/json\r\nconnection: close\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    // Guzzle's exception for this answer reads "resulted in a `422 Unprocessable Content`
+    // response", as against the vendor.
+    assert_eq!(
+        status_line(&server, &post(USERS, "{}")).await,
+        "HTTP/1.1 422 Unprocessable Content"
+    );
+    let big = format!("{{\"login\":\"{}\"}}", "x".repeat(1 << 20));
+    assert_eq!(
+        status_line(&server, &post(USERS, &big)).await,
+        "HTTP/1.1 413 Content Too Large"
+    );
+    // A code with no name: Symfony's text for it.
+    assert_eq!(
+        status_line(&server, &post("/api/v1/odd", "")).await,
+        "HTTP/1.1 299 unknown status"
+    );
+    // The others are hyper's, the same words as Symfony's.
+    let created = post(USERS, &user("reason@x.com").to_string());
+    assert_eq!(status_line(&server, &created).await, "HTTP/1.1 200 OK");
+}
