@@ -175,3 +175,52 @@ proptest! {
         }
     }
 }
+
+/// Header bytes a client can send: visible ASCII, space, tab and every byte beyond ASCII.
+fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop_oneof![
+            0x20u8..=0x7e,
+            0x80u8..=0xff,
+            Just(b'\t'),
+            Just(b'/'),
+            Just(b'?')
+        ],
+        0..40,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Headers are read as their bytes (a Referer's go into `Location`): whatever they hold,
+    /// a failed create is Laravel's 302, 422, 404 (a refused override or host) or 405.
+    #[test]
+    fn any_header_bytes_give_a_laravel_answer(
+        referer in header_bytes(),
+        accept in header_bytes(),
+        content_type_tail in header_bytes(),
+        method_override in prop::option::of(header_bytes()),
+    ) {
+        let mock = Mock::new(Config::default());
+        let value = |bytes: &[u8]| hyper::header::HeaderValue::from_bytes(bytes).expect("header bytes");
+        let mut content_type = b"application/json; ".to_vec();
+        content_type.extend_from_slice(&content_type_tail);
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(USERS)
+            .header("host", "billing.test")
+            .header("referer", value(&referer))
+            .header("accept", value(&accept))
+            .header("content-type", value(&content_type));
+        if let Some(name) = &method_override {
+            request = request.header("x-http-method-override", value(name));
+        }
+        let mock_request = request.body(Bytes::from_static(b"{}")).expect("a request");
+        let (status, _) = answer(&mock, mock_request);
+        prop_assert!(
+            matches!(status.as_u16(), 302 | 404 | 405 | 422),
+            "{status} for referer {referer:?}, accept {accept:?}, override {method_override:?}"
+        );
+    }
+}
