@@ -1,9 +1,11 @@
 //! Content negotiation as Laravel does it: `$request->expectsJson()` decides between the
 //! JSON answers and the redirect / HTML pages a browser gets.
 
+use std::borrow::Cow;
+
 use hyper::header::{self, HeaderMap};
 
-use crate::php::stripos_contains;
+use crate::php::{self, stripos_contains};
 
 /// Laravel's `$request->expectsJson()`: an AJAX request accepting anything, or a first
 /// acceptable type naming JSON.
@@ -17,39 +19,156 @@ pub(crate) fn expects_json(headers: &HeaderMap) -> bool {
         .map(|v| String::from_utf8_lossy(v.as_bytes()))
         .unwrap_or_default();
     let first = first_acceptable(&accept);
-    if stripos_contains(first, "/json") || stripos_contains(first, "+json") {
+    let first = first.as_deref();
+    if first.is_some_and(|t| stripos_contains(t, "/json") || stripos_contains(t, "+json")) {
         return true;
     }
     let ajax = headers
         .get(X_REQUESTED_WITH)
         .is_some_and(|v| v.as_bytes() == b"XMLHttpRequest");
     let pjax = headers.contains_key(X_PJAX);
-    let accepts_any = first.is_empty() || first == "*/*" || first == "*";
+    let accepts_any = matches!(first, None | Some("*/*" | "*"));
     ajax && !pjax && accepts_any
 }
 
-/// The media type with the highest `q` (first one on ties), without parameters.
-fn first_acceptable(accept: &str) -> &str {
-    if !accept.bytes().any(|b| b == b',' || b == b';') {
-        // One media type without parameters (`application/json`): itself.
-        return accept.trim();
+/// `$request->getAcceptableContentTypes()[0]`: of Symfony's `AcceptHeader::fromString`,
+/// the media type with the highest `q`, the first one on ties; `None` for no type at all.
+/// A type named twice keeps its later place and quality, as Symfony's items keyed by type
+/// do; `q` (any case, the last one given) is read with PHP's `(float)`: `q=abc` is 0,
+/// `q=0.5x` is 0.5, a bare `q` is 1.
+fn first_acceptable(accept: &str) -> Option<Cow<'_, str>> {
+    if !accept
+        .bytes()
+        .any(|b| matches!(b, b',' | b';' | b'=' | b'"' | b'\\'))
+    {
+        // One media type without parameters or quotes (`application/json`): itself.
+        let text = accept.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\x0b'));
+        return (!text.is_empty()).then_some(Cow::Borrowed(text));
     }
-    let mut best = ("", -1.0f32);
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let media = parts.next().unwrap_or("").trim();
-        if media.is_empty() {
+    // (type, quality, index), a type named again replacing its earlier entry.
+    let mut items: Vec<(String, f64, usize)> = Vec::new();
+    for (index, params) in split_accept(accept).into_iter().enumerate() {
+        let mut params = params.into_iter();
+        let Some(media) = params.next() else { continue };
+        let mut quality = 1.0;
+        for (name, value) in params {
+            if name.eq_ignore_ascii_case("q") {
+                // `setAttribute(string $name, string $value)`: a bare name's `true` is "1".
+                quality = value.map_or(1.0, |v| php::float_cast(&v));
+            }
+        }
+        let value = media.0;
+        items.retain(|(known, _, _)| *known != value);
+        items.push((value, quality, index));
+    }
+    items
+        .into_iter()
+        .reduce(|best, item| {
+            if item.1 > best.1 || (item.1 == best.1 && item.2 < best.2) {
+                item
+            } else {
+                best
+            }
+        })
+        .map(|(value, _, _)| Cow::Owned(value))
+}
+
+/// One part of Symfony's `HeaderUtils::split($accept, ',;=')`: an item's `;`-separated
+/// parameters, each a name and, after an `=`, a value (unquoted).
+type AcceptItem = Vec<(String, Option<String>)>;
+
+/// Symfony's `HeaderUtils::split($accept, ',;=')`: its regex's tokens (quoted strings and
+/// runs of other characters, not starting or ending in white space) and separators (with the
+/// white space around them), grouped by `,`, then `;`, then the first `=`. Items and
+/// parameters with no token are left out; text after a second `=` stays in the value.
+fn split_accept(accept: &str) -> Vec<AcceptItem> {
+    enum Piece<'a> {
+        Token(&'a str),
+        Separator(u8, &'a str),
+    }
+    let text = accept.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\x0b'));
+    let b = text.as_bytes();
+    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c');
+    let separator = |c: u8| matches!(c, b',' | b';' | b'=');
+    let mut pieces = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if space(b[i]) || separator(b[i]) {
+            let start = i;
+            let mut j = i;
+            while j < b.len() && space(b[j]) {
+                j += 1;
+            }
+            if j < b.len() && separator(b[j]) {
+                let sep = b[j];
+                j += 1;
+                while j < b.len() && space(b[j]) {
+                    j += 1;
+                }
+                pieces.push(Piece::Separator(sep, &text[start..j]));
+                i = j;
+            } else {
+                // White space that neither ends a token nor surrounds a separator.
+                i += 1;
+            }
             continue;
         }
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        if q > best.1 {
-            best = (media, q);
+        let start = i;
+        let mut end = i;
+        while i < b.len() && !separator(b[i]) {
+            if b[i] == b'"' {
+                // A quoted string: to its closing quote, a last backslash or the end.
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i = (i + 1).min(b.len());
+                end = i;
+            } else {
+                if !space(b[i]) {
+                    end = i + 1;
+                }
+                i += 1;
+            }
+        }
+        pieces.push(Piece::Token(&text[start..end]));
+        i = end;
+    }
+    // `HeaderUtils::unquote`: every `"` dropped, `\x` read as `x`.
+    let unquote = |s: &str| {
+        let mut out = String::with_capacity(s.len());
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => {}
+                '\\' => out.extend(chars.next()),
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    let mut items = Vec::new();
+    for item in pieces.split(|p| matches!(p, Piece::Separator(b',', _))) {
+        let mut params = Vec::new();
+        for param in item.split(|p| matches!(p, Piece::Separator(b';', _))) {
+            if param.is_empty() {
+                continue;
+            }
+            let (mut name, mut value) = (String::new(), None::<String>);
+            for piece in param {
+                match (piece, &mut value) {
+                    (Piece::Separator(_, _), None) => value = Some(String::new()),
+                    (Piece::Token(t), None) => name.push_str(&unquote(t)),
+                    (Piece::Token(t) | Piece::Separator(_, t), Some(v)) => v.push_str(&unquote(t)),
+                }
+            }
+            params.push((name, value));
+        }
+        if !params.is_empty() {
+            items.push(params);
         }
     }
-    best.0
+    items
 }
 
 #[cfg(test)]
@@ -101,6 +220,68 @@ mod tests {
                 HeaderValue::from_bytes(value).expect("obs-text"),
             );
             assert_eq!(expects_json(&h), json, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_acceptable_type_is_symfonys() {
+        // (Accept, the type Symfony puts first), each checked against the reference app.
+        for (accept, first) in [
+            ("", None),
+            (" application/json ", Some("application/json")),
+            (
+                "text/html;q=abc, application/json;q=0.9",
+                Some("application/json"),
+            ),
+            (
+                "text/html;Q=0.5, application/json",
+                Some("application/json"),
+            ),
+            (
+                "text/html; q = 0.5, application/json",
+                Some("application/json"),
+            ),
+            (
+                "text/html;q=\"0.5\", application/json",
+                Some("application/json"),
+            ),
+            (
+                "text/html;q=1.5e, application/json;q=1.4",
+                Some("text/html"),
+            ),
+            (
+                "text/html;q=inf, application/json",
+                Some("application/json"),
+            ),
+            ("text/html;q, application/json;q=0.9", Some("text/html")),
+            (
+                "text/html;q=, application/json;q=0.9",
+                Some("application/json"),
+            ),
+            (
+                "text/html;q=0.5;q=1, application/json;q=0.9",
+                Some("text/html"),
+            ),
+            // A type named again takes its later place and quality.
+            (
+                "text/html, application/json;q=0.9, text/html;q=0",
+                Some("application/json"),
+            ),
+            (
+                "application/json;q=0.5, text/html;q=0.5, application/json;q=0.5",
+                Some("text/html"),
+            ),
+            // Quotes and backslashes are dropped; a quoted comma does not split.
+            ("app\\lication/\"json\"", Some("application/json")),
+            (
+                "\"text/html, application/json\"",
+                Some("text/html, application/json"),
+            ),
+            ("=application/json", Some("")),
+            (";q=1, application/json;q=0.5", Some("q")),
+            (", ,", None),
+        ] {
+            assert_eq!(first_acceptable(accept).as_deref(), first, "{accept:?}");
         }
     }
 }

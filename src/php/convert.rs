@@ -5,12 +5,15 @@ use compact_str::CompactString;
 
 use super::{Array, Key, Value};
 
-/// PHP 8's numeric strings: optional leading and trailing whitespace, a sign, digits with an
-/// optional point and exponent.
-pub(super) fn numeric_string(s: &str) -> Option<f64> {
-    let ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C');
-    let t = s.trim_matches(ws);
-    let b = t.as_bytes();
+/// PHP's white space around numbers: ` \t\n\r\v\f`.
+fn number_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C')
+}
+
+/// How long the number at the start of `b` is, as PHP's `strtod` reads it: a sign, digits
+/// with an optional point (one digit at least), and an exponent when digits follow its `e`;
+/// 0 when `b` starts with no number.
+fn number_len(b: &[u8]) -> usize {
     let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
     let int_start = i;
     while i < b.len() && b[i].is_ascii_digit() {
@@ -26,7 +29,7 @@ pub(super) fn numeric_string(s: &str) -> Option<f64> {
         digits += i - frac_start;
     }
     if digits == 0 {
-        return None;
+        return 0;
     }
     if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
         let mut j = i + 1;
@@ -41,10 +44,25 @@ pub(super) fn numeric_string(s: &str) -> Option<f64> {
             i = j;
         }
     }
-    if i != b.len() {
+    i
+}
+
+/// PHP 8's numeric strings: optional leading and trailing whitespace, a sign, digits with an
+/// optional point and exponent.
+pub(super) fn numeric_string(s: &str) -> Option<f64> {
+    let t = s.trim_matches(number_space);
+    let len = number_len(t.as_bytes());
+    if len == 0 || len != t.len() {
         return None;
     }
     t.parse::<f64>().ok()
+}
+
+/// PHP's `(float)` of a string: the number it starts with after white space, 0 when it
+/// starts with none (`"0.5abc"` is 0.5, `"1.5e"` 1.5, `"inf"` and `"0x1"` are 0).
+pub(crate) fn float_cast(s: &str) -> f64 {
+    let t = s.trim_start_matches(number_space);
+    t[..number_len(t.as_bytes())].parse().unwrap_or(0.0)
 }
 
 /// PHP's `(string)$float` with the default `precision` of 14: `0.1 + 0.2` is `0.3`, `1e20` is
@@ -188,6 +206,29 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_float_cast_reads_the_number_a_string_starts_with() {
+        // `php -r 'var_dump((float)$s);'` for each.
+        for (text, value) in [
+            (" 0.5", 0.5),
+            ("\x0C1", 1.0),
+            ("0.5abc", 0.5),
+            ("1.5e", 1.5),
+            ("1.5e+2x", 150.0),
+            (".5", 0.5),
+            ("5.", 5.0),
+            ("+.5", 0.5),
+            (".", 0.0),
+            ("inf", 0.0),
+            ("0x1", 0.0),
+            ("", 0.0),
+            ("1_000", 1.0),
+        ] {
+            assert_eq!(float_cast(text), value, "{text:?}");
+        }
+        assert_eq!(float_cast("1e400"), f64::INFINITY);
     }
 
     #[test]

@@ -15,7 +15,9 @@ use compact_str::CompactString;
 use hashbrown::HashTable;
 
 use convert::numeric_string;
-pub(crate) use convert::{array_to_json, float_to_string, from_json, stripos_contains, to_json};
+pub(crate) use convert::{
+    array_to_json, float_cast, float_to_string, from_json, stripos_contains, to_json,
+};
 pub(crate) use json::is_plain_for_debug;
 pub(crate) use json::write_value as write_json;
 
