@@ -8,6 +8,8 @@
 //! added for every key the body lacks. A POST may be routed as another method by
 //! `X-HTTP-Method-Override` or `_method` (body first, then query), read before trimming.
 
+use std::borrow::Cow;
+
 use hyper::Method;
 use hyper::header::{self, HeaderMap};
 
@@ -50,8 +52,8 @@ fn is_json(content_type: Option<&[u8]>) -> bool {
 
 /// The Content-Type's bytes, as PHP and Symfony read them: bytes beyond ASCII included
 /// (`application/json; x=\xE9` is still JSON).
-fn content_type(headers: &HeaderMap) -> Option<&[u8]> {
-    super::header(headers, &header::CONTENT_TYPE).map(|v| v.as_bytes())
+fn content_type(headers: &HeaderMap) -> Option<Cow<'_, [u8]>> {
+    super::header_bytes(headers, &header::CONTENT_TYPE)
 }
 
 /// PHP's media-type test for POST bodies (main/SAPI.c): the type cut at `;`, `,` or a
@@ -73,6 +75,7 @@ pub(crate) fn read(
 ) -> LaravelRequest {
     let mut diagnostics = Vec::new();
     let ct = content_type(headers);
+    let ct = ct.as_deref();
     let mut files = None;
     let mut not_utf8 = false;
     // PHP reads a multipart POST body itself: `php://input`, which `json()` decodes, is
@@ -218,14 +221,13 @@ fn routed_method(
         return Ok(method.clone());
     }
     const OVERRIDE: header::HeaderName = header::HeaderName::from_static("x-http-method-override");
-    let header = super::header(headers, &OVERRIDE)
-        .map(|v| v.as_bytes())
+    let header = super::header_bytes(headers, &OVERRIDE)
         // PHP's `!$method`: an empty header and "0" do not count.
-        .filter(|v| !v.is_empty() && *v != b"0");
+        .filter(|v| !v.is_empty() && **v != *b"0");
     let name = Key::from_str("_method");
     let asked: Option<String> = match header {
         // Bytes beyond ASCII (read as they are or as U+FFFD) fail the check below either way.
-        Some(h) => Some(String::from_utf8_lossy(h).into_owned()),
+        Some(h) => Some(String::from_utf8_lossy(&h).into_owned()),
         None => match body.get(&name).or_else(|| query.get(&name)) {
             Some(Value::Str(s)) => Some(s.to_string()),
             // Not a string (an array, a JSON number): the request stays a POST.

@@ -9,6 +9,8 @@ mod page;
 pub(crate) use page::{BadHost, previous_url};
 pub(crate) mod reply;
 
+use std::borrow::Cow;
+
 use hyper::HeaderMap;
 use hyper::header::{HeaderName, HeaderValue};
 
@@ -25,6 +27,25 @@ pub(crate) fn header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'
     } else {
         headers.get(name)
     }
+}
+
+/// The value of `name` as PHP reads it: its bytes as sent and, when the request repeats the
+/// header, its lines joined with `", "`, as nginx (since 1.23) and PHP's own server hand
+/// them to PHP (`X-Requested-With: XMLHttpRequest` twice is not an AJAX request). One line,
+/// the common case, is borrowed.
+pub(crate) fn header_bytes<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<Cow<'h, [u8]>> {
+    let first = header(headers, name)?;
+    // No header repeated at all, the usual request: nothing to join.
+    if headers.len() == headers.keys_len() {
+        return Some(Cow::Borrowed(first.as_bytes()));
+    }
+    let mut lines = headers.get_all(name).iter();
+    let mut joined = lines.next()?.as_bytes().to_vec();
+    for line in lines {
+        joined.extend_from_slice(b", ");
+        joined.extend_from_slice(line.as_bytes());
+    }
+    Some(Cow::Owned(joined))
 }
 
 #[cfg(test)]
@@ -54,5 +75,32 @@ mod tests {
             assert_eq!(header(&headers, &session).unwrap(), "s");
             assert_eq!(header(&headers, &header::HOST), None);
         }
+    }
+
+    #[test]
+    fn a_repeated_header_reaches_php_as_its_lines_joined() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.append(
+            "x-requested-with",
+            HeaderValue::from_static("XMLHttpRequest"),
+        );
+        let xrw = HeaderName::from_static("x-requested-with");
+        // Nothing repeated: the one line, borrowed.
+        assert!(matches!(
+            header_bytes(&headers, &xrw),
+            Some(Cow::Borrowed(b"XMLHttpRequest"))
+        ));
+        headers.append(xrw.clone(), HeaderValue::from_static("x"));
+        assert_eq!(
+            header_bytes(&headers, &xrw).as_deref(),
+            Some(&b"XMLHttpRequest, x"[..])
+        );
+        // Another header is still its one line while this one repeats.
+        assert_eq!(
+            header_bytes(&headers, &header::ACCEPT).as_deref(),
+            Some(&b"application/json"[..])
+        );
+        assert_eq!(header_bytes(&headers, &header::REFERER), None);
     }
 }

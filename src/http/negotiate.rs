@@ -15,17 +15,15 @@ pub(crate) fn expects_json(headers: &HeaderMap) -> bool {
     const X_PJAX: header::HeaderName = header::HeaderName::from_static("x-pjax");
     // Symfony reads the header's bytes: `application/json\xE9` still names JSON. Bytes that
     // are not UTF-8 become U+FFFD here, which changes no ASCII test below.
-    let accept = super::header(headers, &header::ACCEPT)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()))
-        .unwrap_or_default();
+    let accept = super::header_bytes(headers, &header::ACCEPT).unwrap_or_default();
+    let accept = String::from_utf8_lossy(&accept);
     let first = first_acceptable(&accept);
     let first = first.as_deref();
     if first.is_some_and(|t| stripos_contains(t, "/json") || stripos_contains(t, "+json")) {
         return true;
     }
-    let ajax = headers
-        .get(X_REQUESTED_WITH)
-        .is_some_and(|v| v.as_bytes() == b"XMLHttpRequest");
+    let ajax =
+        super::header_bytes(headers, &X_REQUESTED_WITH).is_some_and(|v| *v == *b"XMLHttpRequest");
     let pjax = headers.contains_key(X_PJAX);
     let accepts_any = matches!(first, None | Some("*/*" | "*"));
     ajax && !pjax && accepts_any

@@ -396,23 +396,16 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
 /// Laravel's `url()->previous()` for this request (see [`crate::http::previous_url`]);
 /// with `build` false, only whether working it out fails.
 fn previous(parts: &Parts, build: bool) -> Result<Vec<u8>, BadHost> {
-    // Both headers in one pass: this runs for every failed validation.
-    let (mut host, mut referer) = (None, None);
-    for (name, value) in &parts.headers {
-        if *name == header::HOST && host.is_none() {
-            host = Some(value);
-        } else if *name == header::REFERER && referer.is_none() {
-            referer = Some(value);
-        }
-    }
+    let host = crate::http::header(&parts.headers, &header::HOST);
+    // Its bytes, as PHP reads them (beyond ASCII too; a repeated one, its lines joined).
+    let referer = crate::http::header_bytes(&parts.headers, &header::REFERER);
     let host = match host {
         // Bytes beyond ASCII are characters Symfony refuses in a host.
         Some(value) => Some(value.to_str().map_err(|_| BadHost)?),
         None => parts.uri.authority().map(|a| a.as_str()),
     };
     crate::http::previous_url(
-        // Its bytes, as PHP reads them: beyond ASCII too.
-        referer.map(|v| v.as_bytes()),
+        referer.as_deref(),
         host,
         parts.extensions.get::<Secure>().is_some(),
         router::base_url(parts.uri.path()),

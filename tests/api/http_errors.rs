@@ -521,13 +521,8 @@ async fn health_answers_ok() {
 
 /// The status line as the client reads it, for one request sent on its own connection.
 async fn status_line(server: &TestServer, request: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    let text = String::from_utf8_lossy(&answer);
-    text.split("\r\n").next().unwrap_or_default().to_owned()
+    let head = head_of(server, request).await;
+    head.split("\r\n").next().unwrap_or_default().to_owned()
 }
 
 #[tokio::test]
@@ -562,4 +557,49 @@ async fn status_lines_carry_symfonys_reason_phrases() {
     // The others are hyper's, the same words as Symfony's.
     let created = post(USERS, &user("reason@x.com").to_string());
     assert_eq!(status_line(&server, &created).await, "HTTP/1.1 200 OK");
+}
+
+/// The answer's head (status line and headers) to one request sent on its own connection.
+async fn head_of(server: &TestServer, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    text.split("\r\n\r\n").next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_repeated_header_counts_as_php_sees_it_with_its_lines_joined() {
+    let server = TestServer::start().await;
+    let failed_create = |extra: &str| {
+        format!(
+            "POST {USERS} HTTP/1.1\r\nhost: billing.test\r\nconnection: close\r\n\
+             content-type: application/json\r\n{extra}content-length: 2\r\n\r\n{{}}"
+        )
+    };
+    // `XMLHttpRequest, x` is not `XMLHttpRequest`: no AJAX request, so the browser's 302.
+    let head = head_of(
+        &server,
+        &failed_create("x-requested-with: XMLHttpRequest\r\nx-requested-with: x\r\n"),
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 302 Found\r\n"), "{head}");
+    // `text/html;q=0.1, application/json`: JSON is preferred across the two lines.
+    let head = head_of(
+        &server,
+        &failed_create("accept: text/html;q=0.1\r\naccept: application/json\r\n"),
+    )
+    .await;
+    assert!(
+        head.starts_with("HTTP/1.1 422 Unprocessable Content\r\n"),
+        "{head}"
+    );
+    // Two Referers are one text, made absolute as one.
+    let head = head_of(&server, &failed_create("referer: /a\r\nreferer: /b\r\n")).await;
+    assert!(
+        head.contains("\r\nlocation: http://billing.test/a, /b\r\n"),
+        "{head}"
+    );
 }
