@@ -43,32 +43,36 @@ fn first_acceptable(accept: &str) -> Option<Cow<'_, str>> {
         let text = accept.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\x0b'));
         return (!text.is_empty()).then_some(Cow::Borrowed(text));
     }
-    // (type, quality, index), a type named again replacing its earlier entry.
-    let mut items: Vec<(String, f64, usize)> = Vec::new();
-    for (index, params) in split_accept(accept).into_iter().enumerate() {
-        let mut params = params.into_iter();
-        let Some(media) = params.next() else { continue };
-        let mut quality = 1.0;
-        for (name, value) in params {
-            if name.eq_ignore_ascii_case("q") {
-                // `setAttribute(string $name, string $value)`: a bare name's `true` is "1".
-                quality = value.map_or(1.0, |v| php::float_cast(&v));
-            }
-        }
-        let value = media.0;
-        items.retain(|(known, _, _)| *known != value);
-        items.push((value, quality, index));
-    }
-    items
+    // (type, quality) of every item, in order: its index is its place.
+    let items: Vec<(String, f64)> = split_accept(accept)
         .into_iter()
-        .reduce(|best, item| {
-            if item.1 > best.1 || (item.1 == best.1 && item.2 < best.2) {
-                item
-            } else {
-                best
+        .filter_map(|params| {
+            let mut params = params.into_iter();
+            let (media, _) = params.next()?;
+            let mut quality = 1.0;
+            for (name, value) in params {
+                if name.eq_ignore_ascii_case("q") {
+                    // `setAttribute(string $name, string $value)`: a bare name's `true` is "1".
+                    quality = value.map_or(1.0, |v| php::float_cast(&v));
+                }
             }
+            Some((media, quality))
         })
-        .map(|(value, _, _)| Cow::Owned(value))
+        .collect();
+    // Only a type's last item counts (it replaced the earlier ones): walked from the end,
+    // one hash lookup each, so a long header of distinct types stays linear.
+    let mut seen = std::collections::HashSet::new();
+    let mut best: Option<(usize, f64)> = None;
+    for (index, (media, quality)) in items.iter().enumerate().rev() {
+        if !seen.insert(media.as_str()) {
+            continue;
+        }
+        // Walking backwards, an equal quality moves the choice to the earlier index.
+        if best.is_none_or(|(_, q)| *quality >= q) {
+            best = Some((index, *quality));
+        }
+    }
+    best.map(|(index, _)| Cow::Owned(items[index].0.clone()))
 }
 
 /// One part of Symfony's `HeaderUtils::split($accept, ',;=')`: an item's `;`-separated
