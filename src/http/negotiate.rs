@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use hyper::header::{self, HeaderMap};
 
-use crate::php::{self, stripos_contains};
+use crate::php::{self, is_c_space, is_trim_char, stripos_contains};
 
 /// Laravel's `$request->expectsJson()`: an AJAX request accepting anything, or a first
 /// acceptable type naming JSON.
@@ -40,7 +40,7 @@ fn first_acceptable(accept: &str) -> Option<Cow<'_, str>> {
         .any(|b| matches!(b, b',' | b';' | b'=' | b'"' | b'\\'))
     {
         // One media type without parameters or quotes (`application/json`): itself.
-        let text = accept.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\x0b'));
+        let text = accept.trim_matches(is_trim_char);
         return (!text.is_empty()).then_some(Cow::Borrowed(text));
     }
     // (type, quality) of every item, in order: its index is its place.
@@ -88,23 +88,23 @@ fn split_accept(accept: &str) -> Vec<AcceptItem> {
         Token(&'a str),
         Separator(u8, &'a str),
     }
-    let text = accept.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\x0b'));
+    // PHP's `trim()` first, then PCRE's `\s` (C's white space) around tokens.
+    let text = accept.trim_matches(is_trim_char);
     let b = text.as_bytes();
-    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c');
     let separator = |c: u8| matches!(c, b',' | b';' | b'=');
     let mut pieces = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if space(b[i]) || separator(b[i]) {
+        if is_c_space(b[i]) || separator(b[i]) {
             let start = i;
             let mut j = i;
-            while j < b.len() && space(b[j]) {
+            while j < b.len() && is_c_space(b[j]) {
                 j += 1;
             }
             if j < b.len() && separator(b[j]) {
                 let sep = b[j];
                 j += 1;
-                while j < b.len() && space(b[j]) {
+                while j < b.len() && is_c_space(b[j]) {
                     j += 1;
                 }
                 pieces.push(Piece::Separator(sep, &text[start..j]));
@@ -127,7 +127,7 @@ fn split_accept(accept: &str) -> Vec<AcceptItem> {
                 i = (i + 1).min(b.len());
                 end = i;
             } else {
-                if !space(b[i]) {
+                if !is_c_space(b[i]) {
                     end = i + 1;
                 }
                 i += 1;

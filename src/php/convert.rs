@@ -5,9 +5,9 @@ use compact_str::CompactString;
 
 use super::{Array, Key, Value};
 
-/// PHP's white space around numbers: ` \t\n\r\v\f`.
+/// PHP's white space around numbers: C's.
 fn number_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C')
+    c.is_ascii() && super::is_c_space(c as u8)
 }
 
 /// How long the number at the start of `b` is, as PHP's `strtod` reads it: a sign, digits

@@ -22,9 +22,14 @@ pub(crate) use json::is_plain_for_debug;
 pub(crate) use json::write_value as write_json;
 
 /// C's `isspace` in the "C" locale, which PHP's own parsers use (multipart headers, `[ ]` in a
-/// form field's name, `(int)` of a string).
+/// form field's name, `(int)` and `(float)` of a string); also PCRE's `\s`.
 pub(crate) fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
+}
+
+/// The characters PHP's `trim()` strips by default: C's white space but form feed, and NUL.
+pub(crate) fn is_trim_char(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\x0B')
 }
 
 /// Whether a string read from form or query input that was not UTF-8 stands for such bytes:

@@ -4,7 +4,7 @@
 use compact_str::CompactString;
 
 use super::messages::is_pcre_space;
-use crate::php::{Array, Value, has_replacement};
+use crate::php::{Array, Value, has_replacement, is_trim_char};
 
 /// Top-level keys whose values Laravel 10's skeleton `TrimStrings` leaves alone. Laravel
 /// compares the full dotted key, so a nested `password` is trimmed.
@@ -35,7 +35,7 @@ pub(crate) fn changes(input: &Array, not_utf8: bool) -> bool {
 fn would_clean(value: &Value, trim: bool, not_utf8: bool) -> bool {
     match value {
         Value::Str(s) if not_utf8 && has_replacement(s) => {
-            trim && (s.starts_with(php_trimmed) || s.ends_with(php_trimmed))
+            trim && (s.starts_with(is_trim_char) || s.ends_with(is_trim_char))
         }
         Value::Str(s) => s.is_empty() || (trim && trims(s)),
         Value::Array(items) => items.values().any(|v| would_clean(v, true, not_utf8)),
@@ -60,7 +60,7 @@ fn clean(value: &mut Value, trim: bool, not_utf8: bool) {
         Value::Str(s) => {
             if trim {
                 let trimmed = if not_utf8 && has_replacement(s) {
-                    s.trim_matches(php_trimmed)
+                    s.trim_matches(is_trim_char)
                 } else {
                     s.trim_matches(trimmed_char)
                 };
@@ -90,12 +90,7 @@ fn trimmed_char(c: char) -> bool {
 /// PHP's `trim()` default set, which Laravel's `required` uses: a value of only these is
 /// missing. (No form feed, no Unicode spaces; NUL is in it.)
 pub(crate) fn is_blank_string(s: &str) -> bool {
-    s.chars().all(php_trimmed)
-}
-
-/// The characters PHP's `trim()` strips by default.
-fn php_trimmed(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\x0B')
+    s.chars().all(is_trim_char)
 }
 
 #[cfg(test)]
