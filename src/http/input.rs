@@ -116,9 +116,7 @@ pub(crate) fn read(
     } else if *method == Method::POST
         && ct.is_some_and(|ct| post_media_type_is(ct, "application/x-www-form-urlencoded"))
     {
-        let form = form::parse(body);
-        not_utf8 = form.not_utf8;
-        form.fields
+        form::parse(body).noting(&mut not_utf8)
     } else if *method == Method::POST
         && ct.is_some_and(|ct| post_media_type_is(ct, "multipart/form-data"))
     {
@@ -137,9 +135,7 @@ pub(crate) fn read(
     } else if matches!(*method, Method::PUT | Method::PATCH | Method::DELETE)
         && ct.is_some_and(|ct| ct.starts_with(b"application/x-www-form-urlencoded"))
     {
-        let form = form::parse(body);
-        not_utf8 = form.not_utf8;
-        form.fields
+        form::parse(body).noting(&mut not_utf8)
     } else {
         if !body.iter().all(u8::is_ascii_whitespace) {
             let shown = ct.map_or("missing".into(), String::from_utf8_lossy);
@@ -149,14 +145,9 @@ pub(crate) fn read(
         }
         Array::new()
     };
-    let query_bag = match query {
-        Some(query) => {
-            let form = form::parse(query.as_bytes());
-            not_utf8 |= form.not_utf8;
-            form.fields
-        }
-        None => Array::new(),
-    };
+    let query_bag = query
+        .map(|query| form::parse(query.as_bytes()).noting(&mut not_utf8))
+        .unwrap_or_default();
     if not_utf8 {
         diagnostics.push(
             "form or query input has bytes that are not UTF-8 (read as U+FFFD): Laravel can neither store such a value nor JSON-encode an answer naming it, and answers 500 when it must".into(),

@@ -28,6 +28,14 @@ pub(crate) struct Form {
     pub not_utf8: bool,
 }
 
+impl Form {
+    /// The fields, adding to `not_utf8` whether a name or value was not UTF-8.
+    pub(crate) fn noting(self, not_utf8: &mut bool) -> Array {
+        *not_utf8 |= self.not_utf8;
+        self.fields
+    }
+}
+
 /// Parses `name=value&...` as PHP fills `$_GET` or `$_POST` (`parse_str`).
 pub(crate) fn parse(text: &[u8]) -> Form {
     let mut form = Form::default();
