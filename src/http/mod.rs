@@ -34,18 +34,25 @@ pub(crate) fn header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'
 /// them to PHP (`X-Requested-With: XMLHttpRequest` twice is not an AJAX request). One line,
 /// the common case, is borrowed.
 pub(crate) fn header_bytes<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<Cow<'h, [u8]>> {
-    let first = header(headers, name)?;
+    header(headers, name).map(|first| all_lines(headers, name, first))
+}
+
+/// [`header_bytes`] of a header whose first line, `first`, a caller has already found.
+pub(crate) fn all_lines<'h>(
+    headers: &'h HeaderMap,
+    name: &HeaderName,
+    first: &'h HeaderValue,
+) -> Cow<'h, [u8]> {
     // No header repeated at all, the usual request: nothing to join.
     if headers.len() == headers.keys_len() {
-        return Some(Cow::Borrowed(first.as_bytes()));
+        return Cow::Borrowed(first.as_bytes());
     }
-    let mut lines = headers.get_all(name).iter();
-    let mut joined = lines.next()?.as_bytes().to_vec();
-    for line in lines {
+    let mut joined = first.as_bytes().to_vec();
+    for line in headers.get_all(name).iter().skip(1) {
         joined.extend_from_slice(b", ");
         joined.extend_from_slice(line.as_bytes());
     }
-    Some(Cow::Owned(joined))
+    Cow::Owned(joined)
 }
 
 #[cfg(test)]

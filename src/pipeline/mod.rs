@@ -396,9 +396,18 @@ fn negotiation(parts: &Parts, redirect_validation: bool) -> Negotiation {
 /// Laravel's `url()->previous()` for this request (see [`crate::http::previous_url`]);
 /// with `build` false, only whether working it out fails.
 fn previous(parts: &Parts, build: bool) -> Result<Vec<u8>, BadHost> {
-    let host = crate::http::header(&parts.headers, &header::HOST);
+    // Both headers in one pass: this runs for every failed validation.
+    let (mut host, mut referer) = (None, None);
+    for (name, value) in &parts.headers {
+        if *name == header::HOST && host.is_none() {
+            host = Some(value);
+        } else if *name == header::REFERER && referer.is_none() {
+            referer = Some(value);
+        }
+    }
     // Its bytes, as PHP reads them (beyond ASCII too; a repeated one, its lines joined).
-    let referer = crate::http::header_bytes(&parts.headers, &header::REFERER);
+    let referer =
+        referer.map(|first| crate::http::all_lines(&parts.headers, &header::REFERER, first));
     let host = match host {
         // Bytes beyond ASCII are characters Symfony refuses in a host.
         Some(value) => Some(value.to_str().map_err(|_| BadHost)?),
