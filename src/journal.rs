@@ -5,7 +5,6 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Uri};
 use parking_lot::Mutex;
@@ -14,6 +13,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
 use crate::clock::format_millis;
+use crate::http::input;
 use crate::php;
 use crate::scenario::{Matcher, RequestView, trim_path};
 
@@ -23,30 +23,19 @@ pub(crate) const MAX_RECORDED_BODY: usize = 16 * 1024;
 /// What the journal keeps of a request body.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum RecordedBody {
-    /// The input the request gave, secrets already replaced ([`redact_input`]). Kept as
-    /// read and turned into JSON only when viewed: most entries are never looked at, and
-    /// building the JSON on every request cost about 5,000 instructions (benches/instr.py).
-    Input(php::Array),
+    /// The request gave input (from its body, its query string or both). The body's bytes
+    /// are kept as sent, in the entry's [`Exchange`], and read again ([`input::read`], the
+    /// function that read them for the answer) and redacted ([`redact_input`]) only when the
+    /// entry is viewed. Most entries are never looked at: keeping the input as a tree of
+    /// PHP arrays instead cost a redaction walk on every request, and at eviction, 10,000
+    /// requests later, the drop of a dozen allocations gone cold (benches/README.md,
+    /// fifteenth pass).
+    Input,
+    /// As [`RecordedBody::Input`], shown as the route validated it: after Laravel's
+    /// middleware (`TrimStrings`, `ConvertEmptyStringsToNull`).
+    Normalised,
     /// Anything else: a note about a body not kept, or `null` for no body.
     Json(Value),
-}
-
-impl RecordedBody {
-    /// The body as the admin API shows it.
-    pub(crate) fn to_json(&self) -> Value {
-        match self {
-            RecordedBody::Input(input) => php::array_to_json(input),
-            RecordedBody::Json(value) => value.clone(),
-        }
-    }
-
-    /// About how many bytes it keeps alive.
-    fn byte_size(&self) -> usize {
-        match self {
-            RecordedBody::Input(input) => input.byte_size(),
-            RecordedBody::Json(value) => crate::store::json_bytes(value),
-        }
-    }
 }
 
 /// Replaces every value whose key names a secret ([`is_secret_name`]), at any depth of a
@@ -65,23 +54,88 @@ pub(crate) fn redact_input(input: &mut php::Array) {
     }
 }
 
+/// The bytes an entry keeps of its exchange, in one allocation: the request target (secret
+/// query values redacted), the headers (credentials redacted), the body as sent (kept only
+/// when it gave input, see [`RecordedBody::Input`]; it may hold a password until the entry
+/// is evicted, and no view shows it unredacted) and the JSON answer. One block per entry
+/// rather than one per part: an entry is evicted long after it was written, when its memory
+/// has gone cold, and freeing one block costs one cache miss where a dozen cost a dozen.
+/// Copies throughout: hyper's `Uri`, header values and body chunks share the connection's
+/// read buffer, which an entry must not keep alive.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    block: Box<[u8]>,
+    target_end: usize,
+    headers_end: usize,
+    body_end: usize,
+    /// Whether the rest of the block is an answer (an empty one included).
+    answered: bool,
+}
+
+impl Exchange {
+    /// Copies what the journal keeps of a request and its JSON answer.
+    pub(crate) fn new(uri: &Uri, headers: &HeaderMap, body: &[u8], answer: Option<&[u8]>) -> Self {
+        let mut block = Vec::with_capacity(
+            uri.path().len()
+                + uri.query().map_or(0, |q| q.len() + 1)
+                + headers_size(headers)
+                + body.len()
+                + answer.map_or(0, <[u8]>::len),
+        );
+        push_target(uri, &mut block);
+        let target_end = block.len();
+        push_headers(headers, &mut block);
+        let headers_end = block.len();
+        block.extend_from_slice(body);
+        let body_end = block.len();
+        block.extend_from_slice(answer.unwrap_or_default());
+        Exchange {
+            block: block.into_boxed_slice(),
+            target_end,
+            headers_end,
+            body_end,
+            answered: answer.is_some(),
+        }
+    }
+
+    /// The request target: path and query, secret query values redacted.
+    pub(crate) fn target(&self) -> &str {
+        // Written from `&str`s only (push_target): always UTF-8.
+        std::str::from_utf8(&self.block[..self.target_end]).unwrap_or_default()
+    }
+
+    /// The recorded headers.
+    pub(crate) fn headers(&self) -> RecordedHeaders<'_> {
+        RecordedHeaders(&self.block[self.target_end..self.headers_end])
+    }
+
+    /// The body as sent (empty when it was not kept).
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.block[self.headers_end..self.body_end]
+    }
+
+    /// The JSON answer, if one was kept.
+    pub(crate) fn answer(&self) -> Option<&[u8]> {
+        self.answered.then(|| &self.block[self.body_end..])
+    }
+
+    /// How many bytes the block holds.
+    fn len(&self) -> usize {
+        self.block.len()
+    }
+}
+
 /// One recorded request.
 #[derive(Debug)]
 pub(crate) struct Entry {
     /// Method.
     pub method: Method,
-    /// The request target (path and query), copied: hyper's `Uri` shares the connection's
-    /// read buffer, which an entry must not keep alive.
-    pub target: Box<str>,
-    /// Headers (credentials redacted, see [`is_secret_header`]).
-    pub headers: RecordedHeaders,
-    /// The body with every secret redacted; a note for bodies not kept.
+    /// The target, headers, body and answer's bytes.
+    pub exchange: Exchange,
+    /// What the body gave; a note for bodies not kept.
     pub body: RecordedBody,
     /// The status answered; `None` when a fault answered nothing.
     pub status: Option<u16>,
-    /// The answer's body, if it was JSON of at most [`MAX_RECORDED_BODY`] bytes (shared with
-    /// the response, not copied); parsed and redacted only when viewed.
-    pub response: Option<Bytes>,
     /// The delay a rule added before answering, in milliseconds.
     pub delay_ms: u64,
     /// The rule that answered (its name or index); `None`: the default behaviour.
@@ -98,7 +152,7 @@ impl Entry {
     /// The admin view of this entry.
     pub(crate) fn to_json(&self) -> Value {
         let mut headers = Map::new();
-        for (name, value) in self.headers.pairs() {
+        for (name, value) in self.exchange.headers().pairs() {
             let name = String::from_utf8_lossy(name);
             let text = String::from_utf8_lossy(value).into_owned();
             match headers.get_mut(name.as_ref()) {
@@ -113,7 +167,7 @@ impl Entry {
         }
         // Answers are redacted too (a rule's body is the scenario author's text), except a
         // 422's `errors`, whose keys are field names and whose values are messages.
-        let response = self.response.as_ref().map(|bytes| {
+        let response = self.exchange.answer().map(|bytes| {
             let mut value: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
             let errors = value.as_object_mut().and_then(|m| m.remove("errors"));
             redact(&mut value);
@@ -127,7 +181,7 @@ impl Entry {
             "path": self.path(),
             "query": self.query(),
             "headers": headers,
-            "body": self.body.to_json(),
+            "body": self.body_json(),
             "status": self.status,
             "response": response,
             "rule": self.rule.as_deref().unwrap_or("default"),
@@ -137,29 +191,50 @@ impl Entry {
         })
     }
 
+    /// The body as the admin API shows it: the input the request gave, every secret
+    /// redacted, or the note kept instead.
+    pub(crate) fn body_json(&self) -> Value {
+        match &self.body {
+            RecordedBody::Input | RecordedBody::Normalised => {
+                let headers = self.exchange.headers().to_map();
+                let request =
+                    input::read(&self.method, &headers, self.query(), self.exchange.body());
+                let mut input = match self.body {
+                    RecordedBody::Normalised => request.input,
+                    _ => request.into_raw(),
+                };
+                redact_input(&mut input);
+                php::array_to_json(&input)
+            }
+            RecordedBody::Json(value) => value.clone(),
+        }
+    }
+
     /// About how many bytes this entry keeps alive.
     pub(crate) fn byte_size(&self) -> usize {
         std::mem::size_of::<Entry>()
             + 64
-            + self.target.len()
-            + self.headers.0.len()
-            + self.body.byte_size()
-            + self.response.as_ref().map_or(0, Bytes::len)
+            + self.exchange.len()
+            + match &self.body {
+                RecordedBody::Input | RecordedBody::Normalised => 0,
+                RecordedBody::Json(value) => crate::store::json_bytes(value),
+            }
     }
 
     /// The path, without the query string.
     pub(crate) fn path(&self) -> &str {
-        self.target.split_once('?').map_or(&self.target, |(p, _)| p)
+        let target = self.exchange.target();
+        target.split_once('?').map_or(target, |(p, _)| p)
     }
 
     /// The query string, if any.
     pub(crate) fn query(&self) -> Option<&str> {
-        self.target.split_once('?').map(|(_, q)| q)
+        self.exchange.target().split_once('?').map(|(_, q)| q)
     }
 
     fn matches(&self, matcher: &Matcher) -> bool {
-        let headers = self.headers.to_map();
-        let body = self.body.to_json();
+        let headers = self.exchange.headers().to_map();
+        let body = self.body_json();
         matcher.matches(&RequestView {
             method: &self.method,
             path: self.path(),
@@ -251,47 +326,50 @@ pub(crate) fn redact(value: &mut Value) {
     }
 }
 
-/// Request headers as the journal keeps them: one owned block of `name NUL value NUL ...`
-/// (one allocation per request; hyper's header values share the connection's read buffer,
-/// which an entry must not keep alive), credentials redacted.
-#[derive(Debug)]
-pub(crate) struct RecordedHeaders(Box<[u8]>);
+/// Request headers as the journal keeps them: `name NUL value NUL ...`, credentials
+/// redacted ([`push_headers`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecordedHeaders<'a>(&'a [u8]);
 
-impl RecordedHeaders {
-    /// Copies `headers`, replacing credentials ([`is_secret_header`]) with `***`.
-    pub(crate) fn new(headers: &HeaderMap) -> Self {
-        // The headers nearly every request has never hold a credential: no name check.
-        const PLAIN: [HeaderName; 7] = [
-            header::HOST,
-            header::CONTENT_TYPE,
-            header::CONTENT_LENGTH,
-            header::ACCEPT,
-            header::USER_AGENT,
-            header::ACCEPT_ENCODING,
-            header::CONNECTION,
-        ];
-        let redacted = |name: &HeaderName| !PLAIN.contains(name) && is_secret_header(name.as_str());
-        // An upper bound (a redacted value is 3 bytes): one pass decides redaction.
-        let size: usize = headers
-            .iter()
-            .map(|(n, v)| n.as_str().len() + v.len().max(3) + 2)
-            .sum();
-        let mut block = Vec::with_capacity(size);
-        for (name, value) in headers {
-            block.extend_from_slice(name.as_str().as_bytes());
-            block.push(0);
-            block.extend_from_slice(if redacted(name) {
+/// The headers nearly every request has: they never hold a credential, so no name check.
+const PLAIN: [HeaderName; 7] = [
+    header::HOST,
+    header::CONTENT_TYPE,
+    header::CONTENT_LENGTH,
+    header::ACCEPT,
+    header::USER_AGENT,
+    header::ACCEPT_ENCODING,
+    header::CONNECTION,
+];
+
+/// An upper bound of what [`push_headers`] writes (a redacted value is 3 bytes).
+fn headers_size(headers: &HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len().max(3) + 2)
+        .sum()
+}
+
+/// Appends `headers` as [`RecordedHeaders`] keeps them, credentials ([`is_secret_header`])
+/// replaced with `***`.
+fn push_headers(headers: &HeaderMap, out: &mut Vec<u8>) {
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.push(0);
+        out.extend_from_slice(
+            if !PLAIN.contains(name) && is_secret_header(name.as_str()) {
                 b"***"
             } else {
                 value.as_bytes()
-            });
-            block.push(0);
-        }
-        RecordedHeaders(block.into_boxed_slice())
+            },
+        );
+        out.push(0);
     }
+}
 
+impl<'a> RecordedHeaders<'a> {
     /// The recorded `(name, value)` pairs, in request order.
-    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+    pub(crate) fn pairs(self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> {
         let mut parts = self.0.split(|b| *b == 0);
         std::iter::from_fn(move || {
             let name = parts.next().filter(|n| !n.is_empty())?;
@@ -299,8 +377,9 @@ impl RecordedHeaders {
         })
     }
 
-    /// As a `HeaderMap`, for matching (admin counts only, so rebuilt on demand).
-    pub(crate) fn to_map(&self) -> HeaderMap {
+    /// As a `HeaderMap`, for matching and for reading the body again (admin views only, so
+    /// rebuilt on demand).
+    pub(crate) fn to_map(self) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in self.pairs() {
             if let (Ok(name), Ok(value)) =
@@ -316,15 +395,22 @@ impl RecordedHeaders {
 /// The request target as recorded: an owned copy of path and query, the value of every
 /// query parameter whose name holds a secret replaced by `***`.
 pub(crate) fn recorded_target(uri: &Uri) -> Box<str> {
+    let mut target = Vec::new();
+    push_target(uri, &mut target);
+    // Written from `&str`s only: always UTF-8.
+    String::from_utf8(target).unwrap_or_default().into()
+}
+
+/// Appends [`recorded_target`]'s text.
+fn push_target(uri: &Uri, out: &mut Vec<u8>) {
+    out.extend_from_slice(uri.path().as_bytes());
     let Some(query) = uri.query() else {
-        return uri.path().into();
+        return;
     };
-    let mut target = String::with_capacity(uri.path().len() + 1 + query.len());
-    target.push_str(uri.path());
-    target.push('?');
+    out.push(b'?');
     for (i, pair) in query.split('&').enumerate() {
         if i > 0 {
-            target.push('&');
+            out.push(b'&');
         }
         let name = pair.split_once('=').map_or(pair, |(name, _)| name);
         let decoded: String = form_urlencoded::parse(name.as_bytes())
@@ -332,13 +418,12 @@ pub(crate) fn recorded_target(uri: &Uri) -> Box<str> {
             .map(|(k, _)| k.into_owned())
             .unwrap_or_default();
         if is_secret_name(&decoded) || is_secret_name(name) {
-            target.push_str(name);
-            target.push_str("=***");
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"=***");
         } else {
-            target.push_str(pair);
+            out.extend_from_slice(pair.as_bytes());
         }
     }
-    target.into()
 }
 
 /// Which entries `GET /__admin/requests` returns (and the live stream sends).

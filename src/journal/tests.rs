@@ -3,11 +3,9 @@ use super::*;
 fn entry(n: u16) -> Entry {
     Entry {
         method: Method::POST,
-        target: "/p".into(),
-        headers: RecordedHeaders::new(&HeaderMap::new()),
+        exchange: Exchange::new(&Uri::from_static("/p"), &HeaderMap::new(), b"", None),
         body: RecordedBody::Json(Value::Null),
         status: Some(n),
-        response: None,
         delay_ms: 0,
         rule: None,
         fault: None,
@@ -48,7 +46,8 @@ fn recorded_headers_copy_redact_and_round_trip() {
     h.insert("x-auth-token", HeaderValue::from_static("t0k3n"));
     h.append("x-many", HeaderValue::from_static("a"));
     h.append("x-many", HeaderValue::from_static(""));
-    let rec = RecordedHeaders::new(&h);
+    let exchange = Exchange::new(&Uri::from_static("/p"), &h, b"", None);
+    let rec = exchange.headers();
     let pairs: Vec<(&[u8], &[u8])> = rec.pairs().collect();
     assert_eq!(
         pairs,

@@ -161,25 +161,6 @@ fn key_hash(key: &Key) -> u64 {
 }
 
 impl Array {
-    /// About how many bytes it keeps alive (entries, keys, strings; nested arrays included).
-    pub(crate) fn byte_size(&self) -> usize {
-        fn value_size(value: &Value) -> usize {
-            std::mem::size_of::<Value>()
-                + match value {
-                    Value::Str(s) => s.len(),
-                    Value::File(upload) => upload.name.len(),
-                    Value::Array(array) => array.byte_size(),
-                    Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => 0,
-                }
-        }
-        std::mem::size_of::<Array>()
-            + self
-                .entries
-                .iter()
-                .map(|(key, value)| std::mem::size_of::<Key>() + key.byte_len() + value_size(value))
-                .sum::<usize>()
-    }
-
     /// An empty array.
     pub(crate) fn new() -> Self {
         Array::default()

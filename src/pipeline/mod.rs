@@ -40,7 +40,7 @@ mod state;
 
 pub(crate) use log::LogExtras;
 use log::{failed_fields, log_request, logging};
-use record::{Recorded, journal_body, record};
+use record::{Recorded, journal_body};
 use refuse::{body_error, busy};
 pub(crate) use state::{AppState, ConnControl, Secure};
 
@@ -186,8 +186,8 @@ struct Handled {
 }
 
 impl Handled {
-    /// Answered by a route, with the input the journal keeps.
-    fn answered(reply: Reply, input: Array, body_len: usize) -> Self {
+    /// Answered by a route; the journal keeps the bytes of the input it gave.
+    fn answered(reply: Reply, input: &Array, body_len: usize) -> Self {
         Handled {
             reply: Some(reply),
             fault: None,
@@ -198,7 +198,7 @@ impl Handled {
     }
 
     /// Answered without a route (404, 405).
-    fn unrouted(reply: Reply, input: Array, body_len: usize) -> Self {
+    fn unrouted(reply: Reply, input: &Array, body_len: usize) -> Self {
         Handled {
             routed: false,
             ..Handled::answered(reply, input, body_len)
@@ -285,7 +285,7 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         reply,
         fault,
         routed: true,
-        journal_body: journal_body(request.raw().clone(), bytes.len()),
+        journal_body: journal_body(request.raw(), bytes.len()),
         failed: String::new(),
     };
     let mut handled = match decision.as_ref().map(|d| &d.respond.action) {
@@ -329,12 +329,13 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         log.fields = std::mem::take(&mut handled.failed);
         log.fault = handled.fault.map(|f| f.name());
         log.delay_ms = decision.as_ref().map_or(0, |d| d.delay_ms);
-        if state.config.load().log_bodies() {
-            log.body = Some(handled.journal_body.to_json());
-        }
     }
     let recorded = Recorded {
-        response: handled.reply.as_ref().and_then(Reply::json_body).cloned(),
+        response: handled
+            .reply
+            .as_ref()
+            .and_then(Reply::json_body)
+            .map(|body| &body[..]),
         delay_ms: decision.as_ref().map_or(0, |d| d.delay_ms),
         status: handled.reply.as_ref().map(Reply::status),
         decision: decision.as_ref(),
@@ -342,7 +343,12 @@ pub(crate) fn process(state: &AppState, parts: Parts, bytes: Bytes) -> Outcome {
         routed: handled.routed,
         body: handled.journal_body,
     };
-    record(&session, &parts, bytes.len(), recorded);
+    let entry = record::entry(&parts, &bytes, recorded);
+    if logged && state.config.load().log_bodies() {
+        // The journal's view of the body: redacted as the admin API shows it.
+        log.body = Some(entry.body_json());
+    }
+    session.journal().record(entry);
     if let Some(fault) = handled.fault {
         state.metrics.fault(fault.name());
     }
@@ -450,7 +456,7 @@ fn default_behaviour(
         diagnostics
             .push("the method override (_method or X-HTTP-Method-Override) is not a method".into());
         let reply = reply::api_error(ApiError::BadMethodOverride, negotiation, locale);
-        return Handled::unrouted(reply, request.into_raw(), body_len);
+        return Handled::unrouted(reply, request.raw(), body_len);
     };
     if !negotiation.expects_json {
         diagnostics.push(if negotiation.redirect_validation {
@@ -462,13 +468,13 @@ fn default_behaviour(
     let endpoint = match route {
         Ok(Route::Api(endpoint)) => endpoint,
         Ok(Route::Options { allowed }) => {
-            return Handled::answered(reply::options(allowed), request.into_raw(), body_len);
+            return Handled::answered(reply::options(allowed), request.raw(), body_len);
         }
         // `/__admin` is answered before rules and routing; a method override cannot reach it.
         Ok(Route::Admin(_)) | Err(RouteError::NotFound) => {
             let path = laravel_path(router::path_info(parts.uri.path())).to_owned();
             let reply = reply::api_error(ApiError::NotFound { path }, negotiation, locale);
-            return Handled::unrouted(reply, request.into_raw(), body_len);
+            return Handled::unrouted(reply, request.raw(), body_len);
         }
         Err(RouteError::MethodNotAllowed { allowed }) => {
             let error = ApiError::MethodNotAllowed {
@@ -477,7 +483,7 @@ fn default_behaviour(
                 allowed,
             };
             let reply = reply::api_error(error, negotiation, locale);
-            return Handled::unrouted(reply, request.into_raw(), body_len);
+            return Handled::unrouted(reply, request.raw(), body_len);
         }
     };
     let config = state.config.load();
@@ -517,12 +523,14 @@ fn default_behaviour(
     } else {
         negotiation
     };
-    Handled {
-        failed,
-        ..Handled::answered(
-            reply::vendor(result, negotiation, locale),
-            request.input,
-            body_len,
-        )
+    let mut handled = Handled::answered(
+        reply::vendor(result, negotiation, locale),
+        &request.input,
+        body_len,
+    );
+    if handled.journal_body == RecordedBody::Input {
+        // A route's entry shows the input it validated: after Laravel's middleware.
+        handled.journal_body = RecordedBody::Normalised;
     }
+    Handled { failed, ..handled }
 }

@@ -3,20 +3,20 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use hyper::StatusCode;
 use hyper::http::request::Parts;
 use serde_json::Value;
 
 use crate::clock::wall_millis;
-use crate::journal::{self, Entry, MAX_RECORDED_BODY, RecordedBody};
+use crate::journal::{Entry, Exchange, MAX_RECORDED_BODY, RecordedBody};
 use crate::php::Array;
 use crate::scenario::{Decision, Fault};
 use crate::session::Session;
 
-/// What the journal keeps of how a request was answered ([`record`]).
+/// What the journal keeps of how a request was answered ([`entry`]).
 pub(super) struct Recorded<'a> {
-    pub response: Option<Bytes>,
+    /// The answer's body, when it is JSON.
+    pub response: Option<&'a [u8]>,
     pub delay_ms: u64,
     pub status: Option<StatusCode>,
     pub decision: Option<&'a Decision>,
@@ -25,12 +25,12 @@ pub(super) struct Recorded<'a> {
     pub body: RecordedBody,
 }
 
-/// What the journal records of a body: the input it gave, passwords redacted; a note for a
-/// body that gave no input; nothing for no body.
-pub(super) fn journal_body(mut input: Array, body_len: usize) -> RecordedBody {
+/// What the journal records of a body: the input it gave (kept as the request's bytes,
+/// read again and redacted when viewed); a note for a body that gave no input; nothing for
+/// no body.
+pub(super) fn journal_body(input: &Array, body_len: usize) -> RecordedBody {
     if !input.is_empty() {
-        journal::redact_input(&mut input);
-        RecordedBody::Input(input)
+        RecordedBody::Input
     } else if body_len > 0 {
         RecordedBody::Json(Value::String(format!(
             "<{body_len} bytes that gave no input: not kept>"
@@ -41,27 +41,35 @@ pub(super) fn journal_body(mut input: Array, body_len: usize) -> RecordedBody {
 }
 
 /// The one place a journal entry is built. Admin calls are not journaled.
-pub(super) fn record(session: &Session, parts: &Parts, body_len: usize, recorded: Recorded<'_>) {
-    let body = if body_len > MAX_RECORDED_BODY {
-        RecordedBody::Json(Value::String(format!(
-            "<{body_len} bytes, over {MAX_RECORDED_BODY}: not kept>"
-        )))
-    } else {
-        recorded.body
+pub(super) fn entry(parts: &Parts, body: &[u8], recorded: Recorded<'_>) -> Entry {
+    let (body, view) = match recorded.body {
+        _ if body.len() > MAX_RECORDED_BODY => (
+            &[][..],
+            RecordedBody::Json(Value::String(format!(
+                "<{} bytes, over {MAX_RECORDED_BODY}: not kept>",
+                body.len()
+            ))),
+        ),
+        kept @ (RecordedBody::Input | RecordedBody::Normalised) => (body, kept),
+        note @ RecordedBody::Json(_) => (&[][..], note),
     };
-    session.journal().record(Entry {
-        target: journal::recorded_target(&parts.uri),
+    let answer = recorded
+        .response
+        .filter(|answer| answer.len() <= MAX_RECORDED_BODY);
+    Entry {
         method: parts.method.clone(),
-        headers: journal::RecordedHeaders::new(&parts.headers),
-        body,
+        exchange: Exchange::new(&parts.uri, &parts.headers, body, answer),
+        body: view,
         status: recorded.status.map(|s| s.as_u16()),
-        response: recorded
-            .response
-            .filter(|body| body.len() <= MAX_RECORDED_BODY),
         delay_ms: recorded.delay_ms,
         rule: recorded.decision.map(|d| Arc::clone(&d.label)),
         fault: recorded.fault.map(|f| f.name()),
         routed: recorded.routed || recorded.decision.is_some(),
         at_ms: wall_millis(),
-    });
+    }
+}
+
+/// Builds the entry ([`entry`]) and records it in the session's journal.
+pub(super) fn record(session: &Session, parts: &Parts, body: &[u8], recorded: Recorded<'_>) {
+    session.journal().record(entry(parts, body, recorded));
 }

@@ -77,9 +77,9 @@ pub(super) fn body_error(state: &AppState, parts: &Parts, error: BodyError) -> R
         record(
             &session,
             parts,
-            0,
+            &[],
             Recorded {
-                response: reply.json_body().cloned(),
+                response: reply.json_body().map(|body| &body[..]),
                 delay_ms: 0,
                 status: Some(reply.status()),
                 decision: None,

@@ -277,6 +277,82 @@ async fn journal_records_requests_with_passwords_redacted_at_any_depth() {
     // Admin calls are not journaled.
     assert_eq!(j["requests"].as_array().unwrap().len(), 2);
 }
+#[tokio::test]
+async fn the_journal_shows_each_body_as_laravel_read_it_whatever_its_encoding() {
+    let server = TestServer::with_scenario(scenario(&json!({
+        "name": "one-rule",
+        "rules": [{"match": {"body": {"login": {"regex": "ruled"}}}, "respond": {"status": 503}}]
+    })))
+    .await;
+    const FORM: &[(&str, &str)] = &[
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("accept", "application/json"),
+    ];
+    // A form body, the query string filling what it lacks: a route shows the input it
+    // validated, trimmed by Laravel's middleware.
+    let created = server
+        .send(
+            Method::POST,
+            &format!("{USERS}?status=%20active%20&login=ignored"),
+            FORM,
+            "login=+f%40x.com+&password=hunter2&type=t&billing_info[billing_id]=1&billing_info[db_password]=hunter2",
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK);
+    // A rule answers before the middleware: the input as sent.
+    let ruled = server
+        .send(
+            Method::POST,
+            USERS,
+            JSON_HEADERS,
+            r#"{"login":" ruled@x.com ","password":"hunter2"}"#,
+        )
+        .await;
+    assert_eq!(ruled.status, StatusCode::SERVICE_UNAVAILABLE);
+    // Input from the query string alone, no body; a multipart body.
+    let from_query = server
+        .send(
+            Method::DELETE,
+            &format!("{USERS}?login=q%40x.com&token=t0k3n"),
+            JSON_HEADERS,
+            "",
+        )
+        .await;
+    assert_eq!(from_query.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let multipart = "--B\r\nContent-Disposition: form-data; name=\"login\"\r\n\r\nm@x.com\r\n--B\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nhunter2\r\n--B--\r\n";
+    let parted = server
+        .send(
+            Method::POST,
+            USERS,
+            &[
+                ("content-type", "multipart/form-data; boundary=B"),
+                ("accept", "application/json"),
+            ],
+            multipart,
+        )
+        .await;
+    assert_eq!(parted.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let journal = server.admin(Method::GET, "/requests", None).await;
+    assert!(!journal.text().contains("hunter2"), "{}", journal.text());
+    assert!(!journal.text().contains("t0k3n"), "{}", journal.text());
+    let bodies: Vec<Value> = journal.json()["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["body"].clone())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            json!({"login": "f@x.com", "password": "***", "type": "t",
+                   "billing_info": {"billing_id": "1", "db_password": "***"}, "status": "active"}),
+            json!({"login": " ruled@x.com ", "password": "***"}),
+            json!({"login": "q@x.com", "token": "***"}),
+            json!({"login": "m@x.com", "password": "***"}),
+        ]
+    );
+}
 
 #[tokio::test]
 async fn journal_filters_and_clears() {
