@@ -417,7 +417,15 @@ fn push_target(uri: &Uri, out: &mut Vec<u8>) {
             .next()
             .map(|(k, _)| k.into_owned())
             .unwrap_or_default();
-        if is_secret_name(&decoded) || is_secret_name(name) {
+        // PHP reads a name's ` `, `.` and unmatched `[` as `_` (`api.key` is `api_key`):
+        // checked as PHP reads it too, erring on the side of hiding (`api[key]` is hidden).
+        let as_php = decoded
+            .contains([' ', '.', '['])
+            .then(|| decoded.replace([' ', '.', '['], "_"));
+        if is_secret_name(&decoded)
+            || is_secret_name(name)
+            || as_php.as_deref().is_some_and(is_secret_name)
+        {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"=***");
         } else {

@@ -115,6 +115,14 @@ fn query_strings_keep_everything_but_secret_values() {
         &*recorded_target(&uri),
         "/p?login=a&password=***&X%5Bapi_key%5D=***&token=***&b=2"
     );
+    // Names PHP reads as `api_key`: its ` `, `.` and unmatched `[` are `_` to PHP.
+    let uri: Uri = "/p?api%20key=k1&api.key=k2&api[key=k3&api+key=k4&a.b=5"
+        .parse()
+        .unwrap();
+    assert_eq!(
+        &*recorded_target(&uri),
+        "/p?api%20key=***&api.key=***&api[key=***&api+key=***&a.b=5"
+    );
 }
 
 #[test]
