@@ -294,8 +294,15 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
 }
 
 /// Whether a header's value is a credential: `Authorization`, `Proxy-Authorization`,
-/// `Cookie`, or a name [`is_secret_name`] flags.
+/// `Cookie`, or a name [`is_secret_name`] flags, as sent or as Laravel reads it (PHP turns
+/// every character but letters and digits into `_` and Symfony that into `-`: `X-Api.Key`
+/// is `x-api-key` to Laravel).
 pub(crate) fn is_secret_header(name: &str) -> bool {
+    let as_laravel = || -> String {
+        name.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect()
+    };
     [
         "authorization",
         "proxy-authorization",
@@ -305,6 +312,8 @@ pub(crate) fn is_secret_header(name: &str) -> bool {
     .iter()
     .any(|h| name.eq_ignore_ascii_case(h))
         || is_secret_name(name)
+        || (name.contains(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            && is_secret_name(&as_laravel()))
 }
 
 /// Replaces every value whose key names a secret ([`is_secret_name`]), at any depth, with

@@ -147,5 +147,9 @@ fn secret_names_are_found_in_any_case_and_position() {
     assert!(is_secret_header("Authorization"));
     assert!(is_secret_header("cookie"));
     assert!(is_secret_header("x-api-key"));
+    // As Laravel reads the name.
+    assert!(is_secret_header("x-api.key"));
+    assert!(is_secret_header("x-api~key"));
+    assert!(!is_secret_header("x-pass.word"));
     assert!(!is_secret_header("accept"));
 }
