@@ -30,7 +30,12 @@ const TYPES: [&str; 4] = [
 
 fn mock() -> &'static Mock {
     static MOCK: OnceLock<Mock> = OnceLock::new();
-    MOCK.get_or_init(|| Mock::new(Config::default()))
+    MOCK.get_or_init(|| {
+        let mut config = Config::default();
+        // The journal holds the last entry only: each input's entry is viewed below.
+        config.set_journal_capacity(1);
+        Mock::new(config)
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -68,5 +73,18 @@ fuzz_target!(|data: &[u8]| {
                     .is_ok_and(|d| d.starts_with("input too large") || d.starts_with("user store full"))),
             "an unexplained 500"
         );
+    }
+    // The journal reads the recorded body again when viewed: that must never fail either.
+    let view = Request::builder()
+        .method("GET")
+        .uri("/__admin/requests")
+        .header("host", "127.0.0.1")
+        .body(Bytes::new())
+        .expect("a fixed request");
+    match mock().process(view).answer {
+        vms_billing_mock::Answer::Respond(response) => {
+            assert_eq!(response.status(), 200, "the journal view failed");
+        }
+        _ => panic!("the journal view answered nothing"),
     }
 });
