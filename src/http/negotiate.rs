@@ -55,27 +55,18 @@ fn first_acceptable(accept: &str) -> Option<Cow<'_, str>> {
         return (!text.is_empty()).then_some(Cow::Borrowed(text));
     }
     // (type, quality) of every item, in order: its index is its place.
-    let items: Vec<(String, f64)> = split_accept(accept)
-        .into_iter()
-        .filter_map(|params| {
-            let mut params = params.into_iter();
-            let (media, _) = params.next()?;
-            let mut quality = 1.0;
-            for (name, value) in params {
-                if name.eq_ignore_ascii_case("q") {
-                    // `setAttribute(string $name, string $value)`: a bare name's `true` is "1".
-                    quality = value.map_or(1.0, |v| php::float_cast(&v));
-                }
-            }
-            Some((media, quality))
-        })
-        .collect();
-    // Only a type's last item counts (it replaced the earlier ones): walked from the end,
-    // one hash lookup each, so a long header of distinct types stays linear.
-    let mut seen = std::collections::HashSet::new();
+    let mut items = accept_items(accept);
+    // Only a type's last item counts (it replaced the earlier ones). A few items are checked
+    // against the later ones by a scan; a long header through a hash set, one lookup each,
+    // so a header of thousands of distinct types stays linear.
+    let mut seen = (items.len() > SCANNED_TYPES).then(std::collections::HashSet::new);
     let mut best: Option<(usize, f64)> = None;
     for (index, (media, quality)) in items.iter().enumerate().rev() {
-        if !seen.insert(media.as_str()) {
+        let replaced = match &mut seen {
+            Some(seen) => !seen.insert(media.as_ref()),
+            None => items[index + 1..].iter().any(|(later, _)| later == media),
+        };
+        if replaced {
             continue;
         }
         // Walking backwards, an equal quality moves the choice to the earlier index.
@@ -83,18 +74,23 @@ fn first_acceptable(accept: &str) -> Option<Cow<'_, str>> {
             best = Some((index, *quality));
         }
     }
-    best.map(|(index, _)| Cow::Owned(items[index].0.clone()))
+    best.map(|(index, _)| items.swap_remove(index).0)
 }
 
-/// One part of Symfony's `HeaderUtils::split($accept, ',;=')`: an item's `;`-separated
-/// parameters, each a name and, after an `=`, a value (unquoted).
-type AcceptItem = Vec<(String, Option<String>)>;
+/// Headers with more items than this find a type's later items by a hash set.
+const SCANNED_TYPES: usize = 16;
 
-/// Symfony's `HeaderUtils::split($accept, ',;=')`: its regex's tokens (quoted strings and
-/// runs of other characters, not starting or ending in white space) and separators (with the
-/// white space around them), grouped by `,`, then `;`, then the first `=`. Items and
-/// parameters with no token are left out; text after a second `=` stays in the value.
-fn split_accept(accept: &str) -> Vec<AcceptItem> {
+/// Symfony's `AcceptHeader::fromString`: every item's media type and quality, in order.
+///
+/// The header is split as `HeaderUtils::split($accept, ',;=')` splits it: its regex's tokens
+/// (quoted strings and runs of other characters, not starting or ending in white space) and
+/// separators (with the white space around them), grouped by `,`, then `;`, then the first
+/// `=`. Items and parameters with no token are left out; text after a second `=` stays in
+/// the value. An item's type is its first parameter's name; its quality is its last `q`
+/// parameter (any case) read with PHP's `(float)`: `q=abc` is 0, `q=0.5x` is 0.5, and a bare
+/// `q` is 1 (`setAttribute(string $name, string $value)`: a bare name's `true` is "1").
+/// Borrowed from the header wherever no quote or backslash had to be taken out.
+fn accept_items(accept: &str) -> Vec<(Cow<'_, str>, f64)> {
     enum Piece<'a> {
         Token(&'a str),
         Separator(u8, &'a str),
@@ -103,7 +99,12 @@ fn split_accept(accept: &str) -> Vec<AcceptItem> {
     let text = accept.trim_matches(is_trim_char);
     let b = text.as_bytes();
     let separator = |c: u8| matches!(c, b',' | b';' | b'=');
-    let mut pieces = Vec::new();
+    // Sized once: at most a token on each side of every separator.
+    let separators = memchr::memchr3_iter(b',', b';', b'=', b).count();
+    let mut pieces = Vec::with_capacity(2 * separators + 1);
+    // Without a quote or a backslash anywhere, no token has anything to unquote.
+    let quoted = memchr::memchr2(b'"', b'\\', b).is_some();
+    let token = |t| if quoted { unquote(t) } else { Cow::Borrowed(t) };
     let mut i = 0;
     while i < b.len() {
         if is_c_space(b[i]) || separator(b[i]) {
@@ -147,41 +148,63 @@ fn split_accept(accept: &str) -> Vec<AcceptItem> {
         pieces.push(Piece::Token(&text[start..end]));
         i = end;
     }
-    // `HeaderUtils::unquote`: every `"` dropped, `\x` read as `x`.
-    let unquote = |s: &str| {
-        let mut out = String::with_capacity(s.len());
-        let mut chars = s.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => {}
-                '\\' => out.extend(chars.next()),
-                c => out.push(c),
-            }
-        }
-        out
-    };
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(memchr::memchr_iter(b',', b).count() + 1);
     for item in pieces.split(|p| matches!(p, Piece::Separator(b',', _))) {
-        let mut params = Vec::new();
+        let mut media = None;
+        let mut quality = 1.0;
         for param in item.split(|p| matches!(p, Piece::Separator(b';', _))) {
             if param.is_empty() {
                 continue;
             }
-            let (mut name, mut value) = (String::new(), None::<String>);
+            let (mut name, mut value) = (Cow::Borrowed(""), None);
             for piece in param {
                 match (piece, &mut value) {
-                    (Piece::Separator(_, _), None) => value = Some(String::new()),
-                    (Piece::Token(t), None) => name.push_str(&unquote(t)),
-                    (Piece::Token(t) | Piece::Separator(_, t), Some(v)) => v.push_str(&unquote(t)),
+                    (Piece::Separator(_, _), None) => value = Some(Cow::Borrowed("")),
+                    (Piece::Token(t), None) => append(&mut name, token(t)),
+                    (Piece::Token(t), Some(v)) => append(v, token(t)),
+                    // White space and separators: nothing to unquote.
+                    (Piece::Separator(_, t), Some(v)) => append(v, Cow::Borrowed(t)),
                 }
             }
-            params.push((name, value));
+            if media.is_none() {
+                media = Some(name);
+            } else if name.eq_ignore_ascii_case("q") {
+                quality = value.map_or(1.0, |v| php::float_cast(&v));
+            }
         }
-        if !params.is_empty() {
-            items.push(params);
+        if let Some(media) = media {
+            items.push((media, quality));
         }
     }
     items
+}
+
+/// `HeaderUtils::unquote`: every `"` dropped, `\x` read as `x`; borrowed when there is
+/// neither.
+fn unquote(s: &str) -> Cow<'_, str> {
+    if !s.bytes().any(|b| matches!(b, b'"' | b'\\')) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {}
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Appends `text`: a name or value of one piece stays borrowed, only a second piece makes
+/// it owned.
+fn append<'a>(to: &mut Cow<'a, str>, text: Cow<'a, str>) {
+    if to.is_empty() {
+        *to = text;
+    } else {
+        to.to_mut().push_str(&text);
+    }
 }
 
 #[cfg(test)]
