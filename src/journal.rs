@@ -75,15 +75,17 @@ pub(crate) struct Exchange {
 impl Exchange {
     /// Copies what the journal keeps of a request and its JSON answer.
     pub(crate) fn new(uri: &Uri, headers: &HeaderMap, body: &[u8], answer: Option<&[u8]>) -> Self {
-        let mut block = Vec::with_capacity(
+        let mut target = String::with_capacity(
             uri.path().len()
                 + uri.query().map_or(0, |q| q.len() + 1)
                 + headers_size(headers)
                 + body.len()
                 + answer.map_or(0, <[u8]>::len),
         );
-        push_target(uri, &mut block);
-        let target_end = block.len();
+        push_target(uri, &mut target);
+        let target_end = target.len();
+        // The rest are bytes: the target's text goes on as the start of the block.
+        let mut block = target.into_bytes();
         push_headers(headers, &mut block);
         let headers_end = block.len();
         block.extend_from_slice(body);
@@ -100,7 +102,7 @@ impl Exchange {
 
     /// The request target: path and query, secret query values redacted.
     pub(crate) fn target(&self) -> &str {
-        // Written from `&str`s only (push_target): always UTF-8.
+        // Written as a `String` (Exchange::new): always UTF-8.
         std::str::from_utf8(&self.block[..self.target_end]).unwrap_or_default()
     }
 
@@ -404,22 +406,22 @@ impl<'a> RecordedHeaders<'a> {
 /// The request target as recorded: an owned copy of path and query, the value of every
 /// query parameter whose name holds a secret replaced by `***`.
 pub(crate) fn recorded_target(uri: &Uri) -> Box<str> {
-    let mut target = Vec::new();
+    let mut target =
+        String::with_capacity(uri.path().len() + uri.query().map_or(0, |q| q.len() + 1));
     push_target(uri, &mut target);
-    // Written from `&str`s only: always UTF-8.
-    String::from_utf8(target).unwrap_or_default().into()
+    target.into_boxed_str()
 }
 
 /// Appends [`recorded_target`]'s text.
-fn push_target(uri: &Uri, out: &mut Vec<u8>) {
-    out.extend_from_slice(uri.path().as_bytes());
+fn push_target(uri: &Uri, out: &mut String) {
+    out.push_str(uri.path());
     let Some(query) = uri.query() else {
         return;
     };
-    out.push(b'?');
+    out.push('?');
     for (i, pair) in query.split('&').enumerate() {
         if i > 0 {
-            out.push(b'&');
+            out.push('&');
         }
         let name = pair.split_once('=').map_or(pair, |(name, _)| name);
         let decoded: String = form_urlencoded::parse(name.as_bytes())
@@ -435,10 +437,10 @@ fn push_target(uri: &Uri, out: &mut Vec<u8>) {
             || is_secret_name(name)
             || as_php.as_deref().is_some_and(is_secret_name)
         {
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"=***");
+            out.push_str(name);
+            out.push_str("=***");
         } else {
-            out.extend_from_slice(pair.as_bytes());
+            out.push_str(pair);
         }
     }
 }
