@@ -15,12 +15,21 @@ line is left out with the mock's own `--log-level warn`.
 
 The table says how far below the mock's own floor issue 14's instruction targets are: the
 canned row is the most a mock built on this server could do with nothing to do. Needs
-valgrind and git. Never run by CI; a patch that no longer applies says so and stops.
+valgrind and git. Never run by CI (CI only checks that the patch still applies).
+
+    benches/ablation.py --load 8 5   # the same rows under load instead: req/s against bare
+
+With --load, each row runs under wrk against the bare server instead of being counted, in
+alternating rounds (benches/ab.sh: ROUNDS rounds of SECONDS each, servers on CPU 0, wrk on
+CPU 1), and the table gives the median and range of the per-round req/s ratios row / bare:
+the throughput ratio each layer leaves. Needs wrk instead of valgrind.
 """
 
 import argparse
 import importlib.util
 import os
+import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -69,6 +78,9 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use the binaries already built")
     ap.add_argument("--n1", type=int, default=200, help="requests in the first run (200)")
     ap.add_argument("--n2", type=int, default=1200, help="requests in the second run (1,200)")
+    ap.add_argument("--load", nargs=2, type=int, metavar=("ROUNDS", "SECONDS"),
+                    help="time each row under wrk against the bare server (benches/ab.sh) "
+                         "instead of counting instructions")
     args = ap.parse_args()
     os.chdir(ROOT)
     if not args.no_build:
@@ -77,6 +89,8 @@ def main():
     for server in (BIN, bare[0]):
         if not os.access(server, os.X_OK):
             raise SystemExit("%s: no such executable (run without --no-build to build it)" % server)
+    if args.load:
+        return load_table(bare, *args.load)
     base = instr.per_request(bare, "create", 200, args.n1, args.n2, None)
     print("| create path | instructions/request | x bare |")
     print("|---|---:|---:|")
@@ -87,6 +101,25 @@ def main():
         n = instr.per_request(mock, "create", 200, args.n1, args.n2, None)
         print("| {} | {:,.0f} | {:.2f} |".format(name, n, n / base), flush=True)
     os.environ.pop("ABLATE", None)
+
+
+def load_table(bare, rounds, seconds):
+    """Each row against the bare server under wrk: the median and range of per-round ratios."""
+    if rounds < 1 or seconds < 1:
+        raise SystemExit("--load wants at least one round of at least one second")
+    print("| create path, under load | req/s ratio to bare (median) | range, %d rounds of %d s |"
+          % (rounds, seconds))
+    print("|---|---:|---|")
+    for name, mask, flags in ROWS:
+        mock = ["env", "ABLATE=%d" % mask, BIN, "--port", "PORT", "--max-users", "10000000", *flags]
+        done = subprocess.run(["benches/ab.sh", str(rounds), str(seconds), "benches/create.lua",
+                               shlex.join(bare), shlex.join(mock)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        found = re.search(r"median ([0-9.]+), range ([0-9.]+) to ([0-9.]+)", done.stdout)
+        if done.returncode != 0 or not found:
+            raise SystemExit("benches/ab.sh failed on row %r: %s" % (name.strip(), done.stdout[-300:]))
+        median, low, high = found.groups()
+        print("| %s | %s | %s to %s |" % (name, median, low, high), flush=True)
 
 
 if __name__ == "__main__":
