@@ -82,6 +82,8 @@ def main():
                     help="time each row under wrk against the bare server (benches/ab.sh) "
                          "instead of counting instructions")
     args = ap.parse_args()
+    if args.load and min(args.load) < 1:
+        ap.error("--load wants at least one round of at least one second")
     os.chdir(ROOT)
     if not args.no_build:
         build()
@@ -105,8 +107,6 @@ def main():
 
 def load_table(bare, rounds, seconds):
     """Each row against the bare server under wrk: the median and range of per-round ratios."""
-    if rounds < 1 or seconds < 1:
-        raise SystemExit("--load wants at least one round of at least one second")
     print("| create path, under load | req/s ratio to bare (median) | range, %d rounds of %d s |"
           % (rounds, seconds))
     print("|---|---:|---|")
