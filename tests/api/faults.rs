@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use hyper::{Method, StatusCode};
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::helpers::*;
 
@@ -23,11 +21,7 @@ async fn raw_create(server: &TestServer, login: &str) -> Result<Vec<u8>, std::io
         "POST {USERS} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\naccept: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
-    let mut stream = TcpStream::connect(server.addr).await?;
-    stream.write_all(request.as_bytes()).await?;
-    let mut out = Vec::new();
-    stream.read_to_end(&mut out).await?;
-    Ok(out)
+    server.raw(&request).await
 }
 
 #[tokio::test]

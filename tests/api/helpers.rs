@@ -148,6 +148,17 @@ impl TestServer {
         self.connect().await.send(method, path, headers, body).await
     }
 
+    /// `request`'s bytes as sent, on a fresh connection, and every byte the server answers
+    /// until it closes (the request should ask for `connection: close`).
+    pub async fn raw(&self, request: &str) -> std::io::Result<Vec<u8>> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = TcpStream::connect(self.addr).await?;
+        stream.write_all(request.as_bytes()).await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        Ok(answer)
+    }
+
     /// POST with the documented JSON headers.
     pub async fn post(&self, path: &str, body: &Value) -> Answer {
         self.send(Method::POST, path, JSON_HEADERS, body.to_string())

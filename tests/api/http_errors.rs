@@ -561,11 +561,7 @@ async fn status_lines_carry_symfonys_reason_phrases() {
 
 /// The answer's head (status line and headers) to one request sent on its own connection.
 async fn head_of(server: &TestServer, request: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = server.raw(request).await.unwrap();
     let text = String::from_utf8_lossy(&answer).into_owned();
     text.split("\r\n\r\n").next().unwrap_or_default().to_owned()
 }
